@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { KID } from './signing.ts';
+
+/**
+ * The one place that reads the environment. Every process parses it once at
+ * start-up; the result is frozen and passed in. NAME_FILE is read for secrets.
+ * Development defaults exist so `npm start` needs no setup; production refuses them.
+ */
+const DEV_SIGNING_KEY = 'dev-signing-key-not-for-production-0000000';
+export const DEV_SECRETS = {
+  VIDGATE_SIGNING_KEYS: `dev1:${DEV_SIGNING_KEY}`,
+  VIDGATE_JWT_SECRET: 'dev-jwt-secret-not-for-production-000000000000',
+  VIDGATE_MINIO_ROOT_PASSWORD: 'dev-minio-root-password',
+  VIDGATE_NGINX_S3_SECRET: 'dev-nginx-s3-secret-key',
+  VIDGATE_AUTH_S3_SECRET: 'dev-auth-s3-secret-key',
+} as const;
+
+const SECRET_NAMES = Object.keys(DEV_SECRETS) as (keyof typeof DEV_SECRETS)[];
+const KEY_TEXT = /^[A-Za-z0-9_+/=.-]+$/; // placed verbatim in nginx config: no quotes, spaces or "$"
+const MIN_KEY_BYTES = 32;
+
+const port = z.coerce.number().int().min(1).max(65535);
+const seconds = z.coerce.number().int().positive();
+const url = z.string().url().transform((u) => u.replace(/\/+$/, ''));
+
+const keyRing = z.string().transform((text, ctx) => {
+  const ring = new Map<string, string>();
+  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const colon = entry.indexOf(':');
+    const kid = entry.slice(0, colon);
+    const key = entry.slice(colon + 1);
+    if (colon < 1 || !KID.test(kid)) ctx.addIssue({ code: 'custom', message: `key id "${kid}" must match [A-Za-z0-9_-]{1,32} (format kid:key,kid:key)` });
+    else if (ring.has(kid)) ctx.addIssue({ code: 'custom', message: `key id "${kid}" is listed twice` });
+    else if (Buffer.byteLength(key) < MIN_KEY_BYTES) ctx.addIssue({ code: 'custom', message: `key "${kid}" is shorter than ${MIN_KEY_BYTES} bytes` });
+    else if (!KEY_TEXT.test(key)) ctx.addIssue({ code: 'custom', message: `key "${kid}" may only use [A-Za-z0-9_+/=.-]` });
+    else ring.set(kid, key);
+  }
+  if (ring.size === 0) ctx.addIssue({ code: 'custom', message: 'at least one signing key is required' });
+  return ring as ReadonlyMap<string, string>;
+});
+
+const schema = z.object({
+  VIDGATE_ENV: z.enum(['development', 'production']).default('development'),
+  VIDGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  VIDGATE_DATA_DIR: z.string().default('.vidgate'),
+  VIDGATE_BIND_HOST: z.string().default('127.0.0.1'),
+  VIDGATE_ORIGIN_PORT: port.default(8080),
+  VIDGATE_AUTH_PORT: port.default(8081),
+  VIDGATE_MINIO_PORT: port.default(9000),
+  VIDGATE_MINIO_CONSOLE_PORT: port.default(9001),
+  VIDGATE_PUBLIC_URL: url.optional(),
+  VIDGATE_AUTH_UPSTREAM: z.string().regex(/^[A-Za-z0-9.-]+:\d+$/).optional(),
+  VIDGATE_MINIO_ENDPOINT: url.optional(),
+  VIDGATE_MINIO_REGION: z.string().default('us-east-1'),
+  VIDGATE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/).default('media'),
+  VIDGATE_MINIO_ROOT_USER: z.string().min(3).default('vidgate-root'),
+  VIDGATE_MINIO_ROOT_PASSWORD: z.string().min(8),
+  VIDGATE_NGINX_S3_ACCESS_KEY: z.string().min(3).default('vidgate-nginx'),
+  VIDGATE_NGINX_S3_SECRET: z.string().min(8).regex(KEY_TEXT),
+  VIDGATE_AUTH_S3_ACCESS_KEY: z.string().min(3).default('vidgate-auth'),
+  VIDGATE_AUTH_S3_SECRET: z.string().min(8),
+  VIDGATE_SIGN_MODE: z.enum(['hmac', 'md5']).default('hmac'),
+  VIDGATE_SIGNING_KEYS: keyRing,
+  VIDGATE_SIGNING_KEY_ID: z.string().regex(KID).optional(),
+  VIDGATE_SIGN_DEFAULT_TTL: seconds.default(300),
+  VIDGATE_SIGN_MAX_TTL: seconds.default(86_400),
+  VIDGATE_JWT_SECRET: z.string().min(MIN_KEY_BYTES),
+  VIDGATE_JWT_ISSUER: z.string().min(1).default('vidgate'),
+  VIDGATE_JWT_AUDIENCE: z.string().min(1).default('vidgate-api'),
+});
+
+type Env = Record<string, string | undefined>;
+
+function withSecretFiles(env: Env): Env {
+  const out: Env = { ...env };
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('VIDGATE_') || !name.endsWith('_FILE')) continue;
+    const target = name.slice(0, -'_FILE'.length);
+    if (env[target] !== undefined) throw new ConfigError(`${target} and ${name} are both set; use one`);
+    try {
+      out[target] = readFileSync(env[name]!, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(`${name}: cannot read ${env[name]}: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Env = process.env) {
+  const raw = withSecretFiles(env);
+  const production = raw.VIDGATE_ENV === 'production';
+  for (const name of SECRET_NAMES) {
+    if (raw[name] === undefined && !production) raw[name] = DEV_SECRETS[name];
+    else if (production && raw[name] === DEV_SECRETS[name]) {
+      throw new ConfigError(`${name} holds the development default; set a real secret (or ${name}_FILE) in production`);
+    }
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (production && [...e.VIDGATE_SIGNING_KEYS.values()].includes(DEV_SIGNING_KEY)) {
+    throw new ConfigError('VIDGATE_SIGNING_KEYS contains the development key; refusing to start in production');
+  }
+  const activeKid = e.VIDGATE_SIGNING_KEY_ID ?? [...e.VIDGATE_SIGNING_KEYS.keys()][0]!;
+  if (!e.VIDGATE_SIGNING_KEYS.has(activeKid)) {
+    throw new ConfigError(`VIDGATE_SIGNING_KEY_ID "${activeKid}" is not one of VIDGATE_SIGNING_KEYS`);
+  }
+  if (e.VIDGATE_SIGN_DEFAULT_TTL > e.VIDGATE_SIGN_MAX_TTL) {
+    throw new ConfigError('VIDGATE_SIGN_DEFAULT_TTL must not exceed VIDGATE_SIGN_MAX_TTL');
+  }
+  const host = e.VIDGATE_BIND_HOST;
+  return Object.freeze({
+    env: e.VIDGATE_ENV,
+    logLevel: e.VIDGATE_LOG_LEVEL,
+    dataDir: e.VIDGATE_DATA_DIR,
+    bindHost: host,
+    ports: Object.freeze({ origin: e.VIDGATE_ORIGIN_PORT, auth: e.VIDGATE_AUTH_PORT, minio: e.VIDGATE_MINIO_PORT, minioConsole: e.VIDGATE_MINIO_CONSOLE_PORT }),
+    publicUrl: e.VIDGATE_PUBLIC_URL ?? `http://localhost:${e.VIDGATE_ORIGIN_PORT}`,
+    authUpstream: e.VIDGATE_AUTH_UPSTREAM ?? `${host}:${e.VIDGATE_AUTH_PORT}`,
+    minio: Object.freeze({
+      endpoint: e.VIDGATE_MINIO_ENDPOINT ?? `http://${host}:${e.VIDGATE_MINIO_PORT}`,
+      region: e.VIDGATE_MINIO_REGION,
+      bucket: e.VIDGATE_BUCKET,
+      root: Object.freeze({ accessKey: e.VIDGATE_MINIO_ROOT_USER, secretKey: e.VIDGATE_MINIO_ROOT_PASSWORD }),
+      nginx: Object.freeze({ accessKey: e.VIDGATE_NGINX_S3_ACCESS_KEY, secretKey: e.VIDGATE_NGINX_S3_SECRET }),
+      auth: Object.freeze({ accessKey: e.VIDGATE_AUTH_S3_ACCESS_KEY, secretKey: e.VIDGATE_AUTH_S3_SECRET }),
+    }),
+    signing: Object.freeze({
+      mode: e.VIDGATE_SIGN_MODE,
+      keys: e.VIDGATE_SIGNING_KEYS,
+      activeKid,
+      defaultTtl: e.VIDGATE_SIGN_DEFAULT_TTL,
+      maxTtl: e.VIDGATE_SIGN_MAX_TTL,
+    }),
+    jwt: Object.freeze({ secret: e.VIDGATE_JWT_SECRET, issuer: e.VIDGATE_JWT_ISSUER, audience: e.VIDGATE_JWT_AUDIENCE }),
+  });
+}
+
+export type Config = ReturnType<typeof loadConfig>;

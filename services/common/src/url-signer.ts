@@ -1,0 +1,20 @@
+import type { Config } from './config.ts';
+import { signQuery, verify, type Verdict } from './signing.ts';
+import { signQueryMd5, verifyMd5 } from './signing-md5.ts';
+
+/** Mints and checks URLs in whichever mode the deployment's nginx validates. */
+export interface UrlSigner {
+  /** Returns path + "?" + signed query; the path is absolute ("/media/..."). */
+  signPath(path: string, exp: number): string;
+  verify(path: string, rawQuery: string, now?: number): Verdict;
+}
+
+export function createUrlSigner(signing: Config['signing']): UrlSigner {
+  const key = signing.keys.get(signing.activeKid)!;
+  const sign = signing.mode === 'md5' ? signQueryMd5 : signQuery;
+  const check = signing.mode === 'md5' ? verifyMd5 : verify;
+  return {
+    signPath: (path, exp) => `${path}?${sign({ path, kid: signing.activeKid, key, exp })}`,
+    verify: (path, rawQuery, now = Math.floor(Date.now() / 1000)) => check({ path, rawQuery, keys: signing.keys, now }),
+  };
+}
