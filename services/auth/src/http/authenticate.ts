@@ -1,0 +1,25 @@
+import type { RequestHandler } from 'express';
+import type { Config } from '@vidgate/common/config';
+import { AppError } from '@vidgate/common/errors';
+import { verifyToken, type Principal } from '../jwt.ts';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+  }
+}
+
+/** Requires "Authorization: Bearer <JWT>"; sets req.principal. */
+export function authenticate(jwtConfig: Config['jwt'], options: { role?: Principal['role'] } = {}): RequestHandler {
+  return (req, _res, next) => {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer ([A-Za-z0-9._-]+)$/.exec(header);
+    if (!match) throw new AppError('token_missing', 'an "Authorization: Bearer <token>" header is required');
+    const principal = verifyToken(jwtConfig, match[1]!);
+    if (options.role && principal.role !== options.role) {
+      throw new AppError('forbidden', `this needs the ${options.role} role`);
+    }
+    req.principal = principal;
+    next();
+  };
+}

@@ -1,0 +1,24 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, errorBody } from '@vidgate/common/errors';
+
+/** Maps every error to { error, message } in one place; unknown errors become a bare 500. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const appError = toAppError(err);
+  if (appError.status >= 500) req.log?.error({ err, details: appError.details }, appError.message);
+  if (res.headersSent) return void res.destroy();
+  res.status(appError.status).json(errorBody(appError));
+};
+
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { type?: string; status?: number; message?: string };
+  // body-parser's own errors carry a status and a type.
+  if (e.type === 'entity.parse.failed') return new AppError('invalid_body', 'the request body is not valid JSON');
+  if (e.type === 'entity.too.large') return new AppError('payload_too_large', 'the request body is too large');
+  if (e.status === 415 || e.type === 'charset.unsupported') return new AppError('unsupported_media_type', 'unsupported content type');
+  return new AppError('internal', String(e.message ?? err));
+}
+
+export const notFound: RequestHandler = (req) => {
+  throw new AppError('not_found', `no route for ${req.method} ${req.path}`);
+};

@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import type { ObjectStore } from '@vidgate/common/object-store';
+
+/** Liveness answers while the process runs; readiness needs the bucket (503 otherwise). */
+export function healthRoutes(store: ObjectStore): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (req, res) => {
+    try {
+      await store.ping();
+      res.json({ status: 'ready' });
+    } catch (err) {
+      req.log?.warn({ err }, 'not ready: object storage unreachable');
+      res.status(503).json({ error: 'not_ready', message: 'object storage is unreachable' });
+    }
+  });
+  return router;
+}

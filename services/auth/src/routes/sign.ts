@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Config } from '@vidgate/common/config';
+import { AppError } from '@vidgate/common/errors';
+import { objectKeyProblem } from '@vidgate/common/object-key';
+import type { UrlSigner } from '@vidgate/common/url-signer';
+import { authenticate } from '../http/authenticate.ts';
+import { parseBody } from '../http/parse-body.ts';
+
+const body = z.object({
+  objectKey: z.string(),
+  ttl: z.number().int().positive().optional(),
+});
+
+/** POST /v1/sign: an admin mints a signed media URL for any object key. */
+export function signRoutes(config: Config, signer: UrlSigner): Router {
+  const router = Router();
+  router.post('/v1/sign', authenticate(config.jwt, { role: 'admin' }), (req, res) => {
+    const { objectKey, ttl = config.signing.defaultTtl } = parseBody(body, req.body);
+    const problem = objectKeyProblem(objectKey);
+    if (problem) throw new AppError('object_key_invalid', `objectKey ${problem}`);
+    if (ttl > config.signing.maxTtl) throw new AppError('ttl_invalid', `ttl must be at most ${config.signing.maxTtl} seconds`);
+    const exp = Math.floor(Date.now() / 1000) + ttl;
+    res.status(201).json({
+      url: config.publicUrl + signer.signPath(`/media/${objectKey}`, exp),
+      expiresAt: new Date(exp * 1000).toISOString(),
+      kid: config.signing.activeKid,
+    });
+  });
+  return router;
+}

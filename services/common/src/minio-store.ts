@@ -1,0 +1,58 @@
+import { Client } from 'minio';
+import type { Config } from './config.ts';
+import { AppError } from './errors.ts';
+import type { ObjectStore } from './object-store.ts';
+
+export function minioClient(minio: Config['minio'], credentials: { accessKey: string; secretKey: string }): Client {
+  const url = new URL(minio.endpoint);
+  return new Client({
+    endPoint: url.hostname,
+    port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    useSSL: url.protocol === 'https:',
+    region: minio.region,
+    accessKey: credentials.accessKey,
+    secretKey: credentials.secretKey,
+  });
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'NoSuchKey' || code === 'NotFound';
+}
+
+/** Any storage failure becomes a 502 with a code; the cause stays in the logs. */
+function unavailable(err: unknown): AppError {
+  return new AppError('storage_unavailable', 'object storage is unavailable', { cause: String((err as Error).message ?? err) });
+}
+
+export function createMinioStore(client: Client, bucket: string, timeoutMs = 5_000): ObjectStore {
+  const withTimeout = <T>(work: Promise<T>): Promise<T> =>
+    Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref())]);
+  return {
+    async getText(key) {
+      try {
+        const stream = await withTimeout(client.getObject(bucket, key));
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks).toString('utf8');
+      } catch (err) {
+        if (isMissing(err)) return undefined;
+        throw unavailable(err);
+      }
+    },
+    async putText(key, text, contentType) {
+      try {
+        await withTimeout(client.putObject(bucket, key, Buffer.from(text), undefined, { 'Content-Type': contentType }));
+      } catch (err) {
+        throw unavailable(err);
+      }
+    },
+    async ping() {
+      try {
+        if (!(await withTimeout(client.bucketExists(bucket)))) throw new Error(`bucket ${bucket} does not exist`);
+      } catch (err) {
+        throw unavailable(err);
+      }
+    },
+  };
+}

@@ -1,0 +1,8 @@
+/** The seam between the services and object storage; MinioStore is what runs. */
+export interface ObjectStore {
+  /** The object's bytes as text, or undefined when it does not exist. */
+  getText(key: string): Promise<string | undefined>;
+  putText(key: string, text: string, contentType: string): Promise<void>;
+  /** Resolves when the bucket is reachable with this store's credentials. */
+  ping(): Promise<void>;
+}

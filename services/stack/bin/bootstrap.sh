@@ -1,0 +1,47 @@
+#!/bin/sh
+# Installs whatever the local stack needs and is missing; a few seconds when all
+# is present. Used by `npm start` and `npm test` (with --test: test tools too).
+#   Debian packages: nginx, its njs module, the njs CLI, ffmpeg (+ chromium, prometheus, docker-compose for tests)
+#   MinIO server and mc client: built from pinned versions with `go install` into
+#   $VIDGATE_CACHE_DIR/bin (default ~/.cache/vidgate/bin), unless on PATH already
+#   npm dependencies: `npm ci` when node_modules is missing or older than the lockfile
+set -eu
+
+# Pinned: the last MinIO server and mc commits the Go module proxy serves.
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+MC_VERSION=v0.0.0-20250313080218-cf909e1063a9
+
+cd "$(dirname "$0")/../../.."
+say() { printf '[bootstrap] %s\n' "$*"; }
+cache_bin="${VIDGATE_CACHE_DIR:-$HOME/.cache/vidgate}/bin"
+
+packages="nginx libnginx-mod-http-js njs ffmpeg"
+[ "${1:-}" = "--test" ] && packages="$packages chromium prometheus docker-compose wrk"
+missing=""
+for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    say "installing Debian packages:$missing (apt-get update first)"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    say "Debian packages installed"
+fi
+
+build_go_tool() { # name module version
+    if command -v "$1" >/dev/null 2>&1 || [ -x "$cache_bin/$1" ]; then return; fi
+    command -v go >/dev/null 2>&1 || { say "Go is required to build $1 (go install $2@$3)"; exit 1; }
+    say "building $1 from source with go install (pinned $3; a few minutes on a cold machine, cached in $cache_bin afterwards)"
+    start=$(date +%s)
+    mkdir -p "$cache_bin"
+    GOBIN="$cache_bin" GOFLAGS=-trimpath go install "$2@$3"
+    say "built $1 in $(( $(date +%s) - start )) s"
+}
+build_go_tool minio github.com/minio/minio "$MINIO_VERSION"
+build_go_tool mc github.com/minio/mc "$MC_VERSION"
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing npm dependencies (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { issueToken } from '@vidgate/auth/jwt';
+import { ConfigError, loadConfig } from '@vidgate/common/config';
+import { objectKeyProblem } from '@vidgate/common/object-key';
+import { createUrlSigner } from '@vidgate/common/url-signer';
+
+const USAGE = `usage:
+  vidgate sign <objectKey> [--ttl SECONDS]     print a signed media URL for the configured stack
+  vidgate token --sub NAME [--role admin|user] [--premium] [--ttl SECONDS]
+                                               print a JWT signed with the configured key
+  vidgate key [--kid ID]                       print a new random signing key entry (kid:key)
+
+Configuration comes from the same VIDGATE_* environment as the services (see README.md).`;
+
+function fail(message: string): never {
+  console.error(`vidgate: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function positiveInt(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined) return fallback;
+  if (!/^[1-9][0-9]*$/.test(text)) fail(`${name} must be a positive whole number of seconds`);
+  return Number(text);
+}
+
+const [command, ...rest] = process.argv.slice(2);
+let args;
+try {
+  args = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { ttl: { type: 'string' }, sub: { type: 'string' }, role: { type: 'string' }, premium: { type: 'boolean' }, kid: { type: 'string' } },
+  });
+} catch (err) {
+  fail((err as Error).message);
+}
+
+if (command === 'key') {
+  console.log(`${args.values.kid ?? `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`}:${randomBytes(32).toString('base64url')}`);
+  process.exit(0);
+}
+if (command !== 'sign' && command !== 'token') fail(command ? `unknown command "${command}"` : 'a command is required');
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) fail(err.message);
+  throw err;
+}
+
+if (command === 'sign') {
+  const [objectKey] = args.positionals;
+  if (!objectKey) fail('sign needs an object key');
+  const problem = objectKeyProblem(objectKey);
+  if (problem) fail(`object key ${problem}`);
+  const ttl = positiveInt(args.values.ttl, config.signing.defaultTtl, '--ttl');
+  if (ttl > config.signing.maxTtl) fail(`--ttl must be at most ${config.signing.maxTtl} (VIDGATE_SIGN_MAX_TTL)`);
+  const exp = Math.floor(Date.now() / 1000) + ttl;
+  console.log(config.publicUrl + createUrlSigner(config.signing).signPath(`/media/${objectKey}`, exp));
+} else {
+  const sub = args.values.sub;
+  if (!sub) fail('token needs --sub NAME');
+  const role = args.values.role ?? 'user';
+  if (role !== 'admin' && role !== 'user') fail('--role must be admin or user');
+  const ttl = positiveInt(args.values.ttl, 3600, '--ttl');
+  console.log(issueToken(config.jwt, { sub, role, premium: args.values.premium ?? false }, ttl));
+}

@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { Config } from '@vidgate/common/config';
+import { REPO_ROOT } from './paths.ts';
+import { findTool } from './tools.ts';
+
+const run = promisify(execFile);
+
+/** Environment for deploy/minio-init/init.sh: the same script the compose init container runs. */
+export function minioInitEnv(config: Config): NodeJS.ProcessEnv {
+  const { minio } = config;
+  return {
+    PATH: process.env.PATH,
+    MC: findTool('mc'),
+    MINIO_ENDPOINT: minio.endpoint,
+    MINIO_ROOT_USER: minio.root.accessKey,
+    MINIO_ROOT_PASSWORD: minio.root.secretKey,
+    VIDGATE_BUCKET: minio.bucket,
+    VIDGATE_NGINX_S3_ACCESS_KEY: minio.nginx.accessKey,
+    VIDGATE_NGINX_S3_SECRET: minio.nginx.secretKey,
+    VIDGATE_AUTH_S3_ACCESS_KEY: minio.auth.accessKey,
+    VIDGATE_AUTH_S3_SECRET: minio.auth.secretKey,
+  };
+}
+
+export async function initMinio(config: Config): Promise<string> {
+  try {
+    const { stdout } = await run('sh', [resolve(REPO_ROOT, 'deploy/minio-init/init.sh')], { env: minioInitEnv(config), timeout: 60_000 });
+    return stdout.trim();
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`MinIO initialisation failed: ${e.stderr?.trim() || e.message}`);
+  }
+}
+
+export function minioServerArgs(config: Config, dataDir: string): string[] {
+  return [
+    'server', dataDir,
+    '--address', `${config.bindHost}:${config.ports.minio}`,
+    '--console-address', `${config.bindHost}:${config.ports.minioConsole}`,
+  ];
+}
+
+export function minioServerEnv(config: Config): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    MINIO_ROOT_USER: config.minio.root.accessKey,
+    MINIO_ROOT_PASSWORD: config.minio.root.secretKey,
+    MINIO_REGION: config.minio.region,
+    MINIO_UPDATE: 'off',
+    MINIO_BROWSER_LOGIN_ANIMATION: 'off',
+  };
+}

@@ -1,0 +1,81 @@
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Config } from '@vidgate/common/config';
+import { NGINX_SRC, type StackPaths } from './paths.ts';
+
+const PLACEHOLDER = /\$\{(VIDGATE_[A-Z0-9_]+)\}/g;
+
+/** Replaces ${VIDGATE_*} placeholders (the same syntax envsubst renders in containers). */
+export function renderTemplate(text: string, vars: Readonly<Record<string, string>>): string {
+  return text.replace(PLACEHOLDER, (_, name: string) => {
+    const value = vars[name];
+    if (value === undefined) throw new Error(`nginx template uses \${${name}}, which the renderer does not define`);
+    return value;
+  });
+}
+
+/** The keys map and upstream credentials, kept out of the templates and out of git. */
+export function renderSecrets(config: Config): string {
+  const keys = [...config.signing.keys].map(([kid, key]) => `    "${kid}" "${key}";`).join('\n');
+  const { accessKey, secretKey } = config.minio.nginx;
+  return [
+    '# Rendered secrets: signing keys by key id and the read-only MinIO user. Never commit.',
+    'map $arg_kid $vidgate_signing_key {',
+    '    default "";',
+    keys,
+    '}',
+    `js_var $vidgate_s3_access_key "${accessKey}";`,
+    `js_var $vidgate_s3_secret_key "${secretKey}";`,
+    '',
+  ].join('\n');
+}
+
+export interface NginxRenderOptions {
+  config: Config;
+  paths: StackPaths;
+  workers?: number;
+  /** Shown by /healthz, so a reload can be seen to have taken effect. */
+  generation?: string;
+  /** Extra http-level snippets, e.g. the benchmark's unsigned server. */
+  extra?: Readonly<Record<string, string>>;
+}
+
+export function nginxVars({ config, paths, workers = 1, generation = '1' }: NginxRenderOptions): Record<string, string> {
+  return {
+    VIDGATE_NGINX_WORKERS: String(workers),
+    VIDGATE_NGINX_RUN_DIR: paths.nginxRun,
+    VIDGATE_NGINX_LOG_DIR: paths.nginxLogs,
+    VIDGATE_NGINX_CONF_DIR: paths.nginxConf,
+    VIDGATE_NGINX_NJS_DIR: resolve(NGINX_SRC, 'njs'),
+    VIDGATE_NGINX_WEB_DIR: paths.web,
+    VIDGATE_NGINX_LISTEN: `${config.bindHost}:${config.ports.origin}`,
+    VIDGATE_BUCKET: config.minio.bucket,
+    VIDGATE_MINIO_REGION: config.minio.region,
+    VIDGATE_MINIO_HOST: new URL(config.minio.endpoint).host,
+    VIDGATE_AUTH_UPSTREAM: config.authUpstream,
+    VIDGATE_SIGN_MODE: config.signing.mode,
+    VIDGATE_CONFIG_GENERATION: generation,
+  };
+}
+
+/** Renders every template into paths.nginxConf and returns the main config's path. */
+export async function renderNginx(options: NginxRenderOptions): Promise<string> {
+  const { paths } = options;
+  const vars = nginxVars(options);
+  await rm(paths.nginxConf, { recursive: true, force: true });
+  for (const dir of [paths.nginxConf, resolve(paths.nginxConf, 'extra'), paths.nginxRun, paths.nginxLogs]) {
+    await mkdir(dir, { recursive: true });
+  }
+  const templates = (await readdir(resolve(NGINX_SRC, 'templates'))).filter((f) => f.endsWith('.template'));
+  for (const file of templates) {
+    const text = await readFile(resolve(NGINX_SRC, 'templates', file), 'utf8');
+    await writeFile(resolve(paths.nginxConf, file.replace(/\.template$/, '')), renderTemplate(text, vars));
+  }
+  for (const [name, text] of Object.entries(options.extra ?? {})) {
+    await writeFile(resolve(paths.nginxConf, 'extra', `${name}.conf`), renderTemplate(text, vars));
+  }
+  const secrets = resolve(paths.nginxConf, 'secrets.conf');
+  await writeFile(secrets, renderSecrets(options.config), { mode: 0o600 });
+  await chmod(secrets, 0o600);
+  return resolve(paths.nginxConf, 'nginx.conf');
+}

@@ -1,0 +1,100 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Config } from '@vidgate/common/config';
+import { startProcess, type ManagedProcess } from './managed-process.ts';
+import { initMinio, minioServerArgs, minioServerEnv } from './minio-setup.ts';
+import { REPO_ROOT, stackPaths, type StackPaths } from './paths.ts';
+import { startNginx } from './nginx-process.ts';
+import { findTool } from './tools.ts';
+import { waitForHttp } from './wait-ready.ts';
+
+export interface StackOptions {
+  config: Config;
+  /** The environment the services are started with (they parse it themselves). */
+  env: NodeJS.ProcessEnv;
+  progress?: (message: string) => void;
+  /** Run after MinIO is ready and before the services start (seeding demo content). */
+  seed?: (config: Config, paths: StackPaths) => Promise<void>;
+  nginxExtra?: Readonly<Record<string, string>>;
+}
+
+export interface Stack {
+  readonly config: Config;
+  readonly paths: StackPaths;
+  readonly originUrl: string;
+  readonly authUrl: string;
+  /** Re-renders nginx from a new config (signing keys), reloads it, and restarts the auth service. */
+  reload(config: Config, env: NodeJS.ProcessEnv): Promise<void>;
+  /** Stops every child, newest first. */
+  stop(): Promise<void>;
+  /** Settles when any child exits on its own. */
+  readonly crashed: Promise<string>;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const say = options.progress ?? (() => {});
+  let config = options.config;
+  const paths = stackPaths(config.dataDir);
+  for (const dir of [paths.minioData, paths.logs, paths.web]) await mkdir(dir, { recursive: true });
+  const children: ManagedProcess[] = [];
+  let stopping = false;
+  let reportCrash: (what: string) => void = () => {};
+  const crashed = new Promise<string>((resolve) => (reportCrash = resolve));
+  // A child that exits while it is still part of the stack has crashed.
+  const track = <T extends ManagedProcess>(child: T): T => {
+    children.push(child);
+    void child.exited.then((code) => {
+      if (!stopping && children.includes(child)) reportCrash(`${child.name} exited (${String(code)})`);
+    });
+    return child;
+  };
+  const stop = async () => {
+    stopping = true;
+    for (const child of [...children].reverse()) await child.stop();
+  };
+  const local = (port: number) => `http://${config.bindHost}:${port}`;
+
+  try {
+    say(`starting MinIO on ${local(config.ports.minio)} (data in ${paths.minioData})`);
+    const minio = track(startProcess({
+      name: 'minio', command: findTool('minio'), args: minioServerArgs(config, paths.minioData),
+      env: minioServerEnv(config), logFile: resolve(paths.logs, 'minio.log'),
+    }));
+    await waitForHttp(`${config.minio.endpoint}/minio/health/ready`, { timeoutMs: 60_000, exited: minio.exited, what: 'MinIO' });
+    say(await initMinio(config));
+    if (options.seed) await options.seed(config, paths);
+
+    const startAuth = (env: NodeJS.ProcessEnv) => {
+      const auth = startProcess({
+        name: 'auth', command: process.execPath, args: ['--import', 'tsx', resolve(REPO_ROOT, 'services/auth/src/server.ts')],
+        env, cwd: REPO_ROOT, logFile: resolve(paths.logs, 'auth.log'),
+      });
+      return waitForHttp(`${local(config.ports.auth)}/healthz`, { timeoutMs: 30_000, exited: auth.exited, what: 'auth service' }).then(() => auth);
+    };
+    say(`starting the auth service on ${local(config.ports.auth)}`);
+    let auth = track(await startAuth(options.env));
+
+    say(`starting nginx on ${local(config.ports.origin)}`);
+    const nginx = track(await startNginx({ config, paths, extra: options.nginxExtra }));
+
+    return {
+      get config() { return config; },
+      paths,
+      originUrl: local(config.ports.origin),
+      authUrl: local(config.ports.auth),
+      async reload(next, env) {
+        config = next;
+        await nginx.reload(next);
+        const old = auth;
+        children.splice(children.indexOf(old), 1);
+        await old.stop();
+        auth = track(await startAuth(env));
+      },
+      stop,
+      crashed,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

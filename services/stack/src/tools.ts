@@ -1,0 +1,25 @@
+import { accessSync, constants } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, resolve } from 'node:path';
+
+/** The folder bootstrap.sh builds MinIO and mc into (outside git, kept between runs). */
+export const CACHE_BIN = resolve(process.env.VIDGATE_CACHE_DIR ?? resolve(homedir(), '.cache/vidgate'), 'bin');
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds a program on PATH, then in the cache, then in /usr/sbin (nginx). */
+export function findTool(name: string): string {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), CACHE_BIN, '/usr/sbin'];
+  for (const dir of dirs) {
+    const candidate = resolve(dir, name);
+    if (dir && executable(candidate)) return candidate;
+  }
+  throw new Error(`${name} not found on PATH or in ${CACHE_BIN}; run "npm run bootstrap"`);
+}
