@@ -22,6 +22,7 @@ const MIN_KEY_BYTES = 32;
 
 const port = z.coerce.number().int().min(1).max(65535);
 const seconds = z.coerce.number().int().positive();
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const url = z.string().url().transform((u) => u.replace(/\/+$/, ''));
 
 const keyRing = z.string().transform((text, ctx) => {
@@ -30,7 +31,9 @@ const keyRing = z.string().transform((text, ctx) => {
     const colon = entry.indexOf(':');
     const kid = entry.slice(0, colon);
     const key = entry.slice(colon + 1);
-    if (colon < 1 || !KID.test(kid)) ctx.addIssue({ code: 'custom', message: `key id "${kid}" must match [A-Za-z0-9_-]{1,32} (format kid:key,kid:key)` });
+    // Without a colon the whole entry is probably a bare key: never echo it.
+    if (colon < 1) ctx.addIssue({ code: 'custom', message: 'an entry has no key id (format kid:key,kid:key)' });
+    else if (!KID.test(kid)) ctx.addIssue({ code: 'custom', message: `key id "${kid}" must match [A-Za-z0-9_-]{1,32} (format kid:key,kid:key)` });
     else if (ring.has(kid)) ctx.addIssue({ code: 'custom', message: `key id "${kid}" is listed twice` });
     else if (Buffer.byteLength(key) < MIN_KEY_BYTES) ctx.addIssue({ code: 'custom', message: `key "${kid}" is shorter than ${MIN_KEY_BYTES} bytes` });
     else if (!KEY_TEXT.test(key)) ctx.addIssue({ code: 'custom', message: `key "${kid}" may only use [A-Za-z0-9_+/=.-]` });
@@ -65,6 +68,13 @@ const schema = z.object({
   VIDGATE_SIGNING_KEY_ID: z.string().regex(KID).optional(),
   VIDGATE_SIGN_DEFAULT_TTL: seconds.default(300),
   VIDGATE_SIGN_MAX_TTL: seconds.default(86_400),
+  VIDGATE_PLAYBACK_MASTER_TTL: seconds.default(300),
+  VIDGATE_PLAYBACK_GRACE: seconds.default(1_800),
+  VIDGATE_PLAYBACK_MAX_TTL: seconds.default(21_600),
+  VIDGATE_ANONYMOUS_PUBLIC: bool.default(false),
+  VIDGATE_DEMO_LOGIN: bool.optional(),
+  VIDGATE_CACHE_TTL: seconds.default(30),
+  VIDGATE_CACHE_MAX_KEYS: seconds.default(10_000),
   VIDGATE_JWT_SECRET: z.string().min(MIN_KEY_BYTES),
   VIDGATE_JWT_ISSUER: z.string().min(1).default('vidgate'),
   VIDGATE_JWT_AUDIENCE: z.string().min(1).default('vidgate-api'),
@@ -114,6 +124,11 @@ export function loadConfig(env: Env = process.env) {
   if (e.VIDGATE_SIGN_DEFAULT_TTL > e.VIDGATE_SIGN_MAX_TTL) {
     throw new ConfigError('VIDGATE_SIGN_DEFAULT_TTL must not exceed VIDGATE_SIGN_MAX_TTL');
   }
+  if (e.VIDGATE_PLAYBACK_MASTER_TTL > e.VIDGATE_PLAYBACK_MAX_TTL) {
+    throw new ConfigError('VIDGATE_PLAYBACK_MASTER_TTL must not exceed VIDGATE_PLAYBACK_MAX_TTL');
+  }
+  const demoLogin = e.VIDGATE_DEMO_LOGIN ?? !production;
+  if (production && demoLogin) throw new ConfigError('VIDGATE_DEMO_LOGIN hands out tokens to anyone; it cannot be enabled in production');
   const host = e.VIDGATE_BIND_HOST;
   return Object.freeze({
     env: e.VIDGATE_ENV,
@@ -138,6 +153,14 @@ export function loadConfig(env: Env = process.env) {
       defaultTtl: e.VIDGATE_SIGN_DEFAULT_TTL,
       maxTtl: e.VIDGATE_SIGN_MAX_TTL,
     }),
+    playback: Object.freeze({
+      masterTtl: e.VIDGATE_PLAYBACK_MASTER_TTL,
+      grace: e.VIDGATE_PLAYBACK_GRACE,
+      maxTtl: e.VIDGATE_PLAYBACK_MAX_TTL,
+      anonymousPublic: e.VIDGATE_ANONYMOUS_PUBLIC,
+      demoLogin,
+    }),
+    cache: Object.freeze({ ttlSeconds: e.VIDGATE_CACHE_TTL, maxKeys: e.VIDGATE_CACHE_MAX_KEYS }),
     jwt: Object.freeze({ secret: e.VIDGATE_JWT_SECRET, issuer: e.VIDGATE_JWT_ISSUER, audience: e.VIDGATE_JWT_AUDIENCE }),
   });
 }

@@ -20,13 +20,16 @@ export const ERROR_CODES = {
   video_not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  video_not_ready: 409,
   signature_expired: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   playlist_invalid: 422,
+  media_invalid: 422,
   internal: 500,
   storage_unavailable: 502,
   upstream_error: 502,
+  transcode_failed: 502,
   not_ready: 503,
 } as const;
 

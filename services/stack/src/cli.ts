@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { issueToken } from '@vidgate/auth/jwt';
 import { ConfigError, loadConfig } from '@vidgate/common/config';
 import { objectKeyProblem } from '@vidgate/common/object-key';
+import { KID } from '@vidgate/common/signing';
 import { createUrlSigner } from '@vidgate/common/url-signer';
 
 const USAGE = `usage:
@@ -36,8 +37,14 @@ try {
   fail((err as Error).message);
 }
 
+if (command === 'help' || command === '--help' || command === '-h') {
+  console.log(USAGE);
+  process.exit(0);
+}
 if (command === 'key') {
-  console.log(`${args.values.kid ?? `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`}:${randomBytes(32).toString('base64url')}`);
+  const kid = args.values.kid ?? `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`;
+  if (!KID.test(kid)) fail('--kid must match [A-Za-z0-9_-]{1,32}, or VIDGATE_SIGNING_KEYS will refuse the entry');
+  console.log(`${kid}:${randomBytes(32).toString('base64url')}`);
   process.exit(0);
 }
 if (command !== 'sign' && command !== 'token') fail(command ? `unknown command "${command}"` : 'a command is required');

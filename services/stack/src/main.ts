@@ -2,7 +2,7 @@
 // SIGHUP re-reads the configuration (e.g. a rotated VIDGATE_SIGNING_KEYS_FILE).
 import { ConfigError, loadConfig } from '@vidgate/common/config';
 import { createUrlSigner } from '@vidgate/common/url-signer';
-import { DEMO_OBJECT_KEY, seedDemoObject } from './seed-demo.ts';
+import { DEMO_OBJECT_KEY, seedDemoObject, seedDemoVideo } from './seed-demo.ts';
 import { startStack } from './stack.ts';
 
 const started = Date.now();
@@ -26,8 +26,9 @@ const stack = await startStack({
   env: process.env,
   progress: say,
   seed: async (cfg) => {
-    say(`seeding the demo object ${DEMO_OBJECT_KEY}`);
+    say(`seeding the demo object ${DEMO_OBJECT_KEY} and the demo video`);
     await seedDemoObject(cfg);
+    await seedDemoVideo(cfg, say);
   },
 }).catch((err: Error) => {
   console.error(`vidgate: the stack did not start: ${err.message}\n(logs: ${config.dataDir}/logs)`);
@@ -38,6 +39,7 @@ const signer = createUrlSigner(config.signing);
 const example = config.publicUrl + signer.signPath(`/media/${DEMO_OBJECT_KEY}`, Math.floor(Date.now() / 1000) + 3600);
 say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`
+  player          ${config.publicUrl}/
   origin          ${config.publicUrl}
   signed URL      ${example}
                   (valid 1 h; try: curl -i '${example}')

@@ -7,6 +7,7 @@ import { REPO_ROOT, stackPaths, type StackPaths } from './paths.ts';
 import { startNginx } from './nginx-process.ts';
 import { findTool } from './tools.ts';
 import { waitForHttp } from './wait-ready.ts';
+import { prepareWebRoot } from './web-root.ts';
 
 export interface StackOptions {
   config: Config;
@@ -35,7 +36,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const say = options.progress ?? (() => {});
   let config = options.config;
   const paths = stackPaths(config.dataDir);
-  for (const dir of [paths.minioData, paths.logs, paths.web]) await mkdir(dir, { recursive: true });
+  for (const dir of [paths.minioData, paths.logs]) await mkdir(dir, { recursive: true });
+  await prepareWebRoot(paths.web);
   const children: ManagedProcess[] = [];
   let stopping = false;
   let reportCrash: (what: string) => void = () => {};

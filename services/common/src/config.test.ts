@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, DEV_SECRETS, loadConfig } from './config.ts';
+
+const KEY_A = 'a'.repeat(32);
+const KEY_B = 'B0123456789-abcdefghijklmnopqrstuvwxyz_';
+
+/** A complete production environment with real (non-default) secrets. */
+const PRODUCTION = {
+  VIDGATE_ENV: 'production',
+  VIDGATE_SIGNING_KEYS: `k1:${KEY_A},k2:${KEY_B}`,
+  VIDGATE_JWT_SECRET: 'prod-jwt-secret-0123456789abcdefghijklmnop',
+  VIDGATE_MINIO_ROOT_PASSWORD: 'prod-minio-root-password',
+  VIDGATE_NGINX_S3_SECRET: 'prod-nginx-s3-secret',
+  VIDGATE_AUTH_S3_SECRET: 'prod-auth-s3-secret',
+};
+
+function configError(env: Record<string, string | undefined>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('loadConfig accepted the environment');
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'vidgate-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+function secretFile(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('loadConfig in development', () => {
+  it('starts from nothing with the documented defaults and the dev secrets', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      logLevel: 'info',
+      dataDir: '.vidgate',
+      bindHost: '127.0.0.1',
+      ports: { origin: 8080, auth: 8081, minio: 9000, minioConsole: 9001 },
+      publicUrl: 'http://localhost:8080',
+      authUpstream: '127.0.0.1:8081',
+      minio: {
+        endpoint: 'http://127.0.0.1:9000',
+        region: 'us-east-1',
+        bucket: 'media',
+        root: { accessKey: 'vidgate-root', secretKey: DEV_SECRETS.VIDGATE_MINIO_ROOT_PASSWORD },
+        nginx: { accessKey: 'vidgate-nginx', secretKey: DEV_SECRETS.VIDGATE_NGINX_S3_SECRET },
+        auth: { accessKey: 'vidgate-auth', secretKey: DEV_SECRETS.VIDGATE_AUTH_S3_SECRET },
+      },
+      signing: { mode: 'hmac', activeKid: 'dev1', defaultTtl: 300, maxTtl: 86_400 },
+      jwt: { secret: DEV_SECRETS.VIDGATE_JWT_SECRET, issuer: 'vidgate', audience: 'vidgate-api' },
+    });
+    expect([...config.signing.keys.keys()]).toEqual(['dev1']);
+  });
+
+  it('derives URLs from the ports and strips a trailing slash from the public URL', () => {
+    expect(loadConfig({ VIDGATE_ORIGIN_PORT: '18080', VIDGATE_MINIO_PORT: '19000' })).toMatchObject({ publicUrl: 'http://localhost:18080', minio: { endpoint: 'http://127.0.0.1:19000' } });
+    expect(loadConfig({ VIDGATE_PUBLIC_URL: 'https://media.example.test/' }).publicUrl).toBe('https://media.example.test');
+  });
+
+  it('takes the first key as active unless VIDGATE_SIGNING_KEY_ID names another', () => {
+    expect(loadConfig({ VIDGATE_SIGNING_KEYS: `k1:${KEY_A}, k2:${KEY_B}` }).signing.activeKid).toBe('k1');
+    const config = loadConfig({ VIDGATE_SIGNING_KEYS: `k1:${KEY_A},k2:${KEY_B}`, VIDGATE_SIGNING_KEY_ID: 'k2' });
+    expect(config.signing.activeKid).toBe('k2');
+    expect(config.signing.keys.get('k2')).toBe(KEY_B);
+  });
+
+  it('returns a frozen object, nested parts included', () => {
+    const config = loadConfig({});
+    for (const part of [config, config.ports, config.minio, config.minio.root, config.minio.nginx, config.minio.auth, config.signing, config.jwt]) {
+      expect(Object.isFrozen(part)).toBe(true);
+    }
+    expect(() => {
+      (config as { publicUrl: string }).publicUrl = 'https://evil.example';
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.jwt as { secret: string }).secret = 'x';
+    }).toThrow(TypeError);
+  });
+});
+
+describe('loadConfig in production', () => {
+  it('accepts real secrets', () => {
+    const config = loadConfig(PRODUCTION);
+    expect(config.env).toBe('production');
+    expect(config.jwt.secret).toBe(PRODUCTION.VIDGATE_JWT_SECRET);
+    expect(config.minio.auth.secretKey).toBe('prod-auth-s3-secret');
+  });
+
+  it.each(Object.keys(DEV_SECRETS) as (keyof typeof DEV_SECRETS)[])('refuses the development default of %s, naming it', (name) => {
+    expect(configError({ ...PRODUCTION, [name]: DEV_SECRETS[name] })).toContain(name);
+  });
+
+  it.each(Object.keys(DEV_SECRETS))('refuses to run without %s, naming it', (name) => {
+    expect(configError({ ...PRODUCTION, [name]: undefined })).toContain(name);
+  });
+
+  it('refuses the development signing key under any key id', () => {
+    const devKey = DEV_SECRETS.VIDGATE_SIGNING_KEYS.slice('dev1:'.length);
+    expect(configError({ ...PRODUCTION, VIDGATE_SIGNING_KEYS: `k1:${KEY_A},old:${devKey}` })).toMatch(/VIDGATE_SIGNING_KEYS.*development key/);
+  });
+
+  it('refuses a development default that arrives through a _FILE', () => {
+    const path = secretFile('dev-jwt', `${DEV_SECRETS.VIDGATE_JWT_SECRET}\n`);
+    expect(configError({ ...PRODUCTION, VIDGATE_JWT_SECRET: undefined, VIDGATE_JWT_SECRET_FILE: path })).toContain('VIDGATE_JWT_SECRET');
+  });
+});
+
+describe('signing keys', () => {
+  it('refuses a key shorter than 32 bytes, naming its key id', () => {
+    const message = configError({ VIDGATE_SIGNING_KEYS: `k1:${KEY_A},short7:${'x'.repeat(31)}` });
+    expect(message).toContain('VIDGATE_SIGNING_KEYS');
+    expect(message).toContain('"short7"');
+    expect(message).toContain('32 bytes');
+    expect(loadConfig({ VIDGATE_SIGNING_KEYS: `k7:${'x'.repeat(32)}` }).signing.activeKid).toBe('k7');
+  });
+
+  it('refuses a key id listed twice', () => {
+    expect(configError({ VIDGATE_SIGNING_KEYS: `k1:${KEY_A},k1:${KEY_B}` })).toMatch(/"k1" is listed twice/);
+  });
+
+  it('refuses a VIDGATE_SIGNING_KEY_ID that is not in the ring', () => {
+    expect(configError({ VIDGATE_SIGNING_KEYS: `k1:${KEY_A}`, VIDGATE_SIGNING_KEY_ID: 'k9' })).toMatch(/VIDGATE_SIGNING_KEY_ID "k9" is not one of VIDGATE_SIGNING_KEYS/);
+  });
+
+  it.each([
+    ['a bad key id', `bad kid:${KEY_A}`, /key id "bad kid"/],
+    ['characters nginx config cannot hold', `k1:${KEY_A}$x`, /key "k1" may only use/],
+    ['an empty ring', ' , ', /at least one signing key/],
+  ])('refuses %s', (_what, keys, pattern) => {
+    expect(configError({ VIDGATE_SIGNING_KEYS: keys })).toMatch(pattern);
+  });
+
+  it('refuses a bare key without a key id and does not echo the key', () => {
+    const bare = 'ThisIsABareSecretKeyWithoutAKid0123456789';
+    const message = configError({ VIDGATE_SIGNING_KEYS: bare });
+    expect(message).toContain('VIDGATE_SIGNING_KEYS');
+    expect(message).not.toContain(bare.slice(0, 16));
+  });
+
+  it('refuses a JWT secret shorter than 32 characters', () => {
+    expect(configError({ VIDGATE_JWT_SECRET: 'x'.repeat(31) })).toContain('VIDGATE_JWT_SECRET');
+  });
+});
+
+describe('numbers', () => {
+  const PORTS = ['VIDGATE_ORIGIN_PORT', 'VIDGATE_AUTH_PORT', 'VIDGATE_MINIO_PORT', 'VIDGATE_MINIO_CONSOLE_PORT'];
+  it.each(PORTS.flatMap((name) => ['80x', '0', '70000', '-1', '80.5', '', 'eighty'].map((value) => [name, value])))('refuses %s=%j, naming it', (name, value) => {
+    expect(configError({ [name]: value })).toContain(name!);
+  });
+
+  it.each(['VIDGATE_SIGN_DEFAULT_TTL', 'VIDGATE_SIGN_MAX_TTL'])('refuses a malformed %s', (name) => {
+    for (const value of ['60s', '0', '-5', '1.5', '']) expect(configError({ [name]: value }), value).toContain(name);
+  });
+
+  it('refuses a default ttl above the maximum', () => {
+    expect(configError({ VIDGATE_SIGN_DEFAULT_TTL: '600', VIDGATE_SIGN_MAX_TTL: '60' })).toMatch(/VIDGATE_SIGN_DEFAULT_TTL must not exceed VIDGATE_SIGN_MAX_TTL/);
+  });
+
+  it.each([
+    ['VIDGATE_ENV', 'prod'],
+    ['VIDGATE_SIGN_MODE', 'sha1'],
+    ['VIDGATE_LOG_LEVEL', 'verbose'],
+    ['VIDGATE_PUBLIC_URL', 'not a url'],
+    ['VIDGATE_BUCKET', 'Media_Bucket'],
+  ])('refuses %s=%j, naming it', (name, value) => {
+    expect(configError({ [name]: value })).toContain(name);
+  });
+});
+
+describe('secrets from NAME_FILE', () => {
+  it('reads the file and trims surrounding whitespace', () => {
+    const config = loadConfig({
+      VIDGATE_JWT_SECRET_FILE: secretFile('jwt', '  file-jwt-secret-0123456789abcdefghijklmnop\n'),
+      VIDGATE_SIGNING_KEYS_FILE: secretFile('keys', `kf:${KEY_B}\n`),
+      VIDGATE_AUTH_S3_SECRET_FILE: secretFile('s3', 'file-auth-s3-secret\r\n'),
+    });
+    expect(config.jwt.secret).toBe('file-jwt-secret-0123456789abcdefghijklmnop');
+    expect(config.signing.keys.get('kf')).toBe(KEY_B);
+    expect(config.minio.auth.secretKey).toBe('file-auth-s3-secret');
+  });
+
+  it('satisfies production with file secrets', () => {
+    const { VIDGATE_JWT_SECRET, ...rest } = PRODUCTION;
+    expect(loadConfig({ ...rest, VIDGATE_JWT_SECRET_FILE: secretFile('prod-jwt', VIDGATE_JWT_SECRET) }).jwt.secret).toBe(VIDGATE_JWT_SECRET);
+  });
+
+  it('refuses NAME and NAME_FILE together', () => {
+    const message = configError({ VIDGATE_JWT_SECRET: PRODUCTION.VIDGATE_JWT_SECRET, VIDGATE_JWT_SECRET_FILE: secretFile('both', PRODUCTION.VIDGATE_JWT_SECRET) });
+    expect(message).toContain('VIDGATE_JWT_SECRET and VIDGATE_JWT_SECRET_FILE are both set');
+  });
+
+  it('refuses a file it cannot read, naming the variable', () => {
+    expect(configError({ VIDGATE_JWT_SECRET_FILE: join(dir, 'does-not-exist') })).toMatch(/^VIDGATE_JWT_SECRET_FILE: cannot read/);
+  });
+});

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** Video ids are path segments of object keys and URLs: keep them plain. */
+export const VIDEO_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const renditionSchema = z.object({
+  name: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  bandwidth: z.number().int().positive(),
+});
+
+/** A video's metadata: a JSON object stored beside its media (videos/<id>/meta.json). */
+export const videoSchema = z.object({
+  id: z.string().regex(VIDEO_ID),
+  owner: z.string().min(1),
+  title: z.string(),
+  visibility: z.enum(['public', 'private', 'premium']),
+  /** Users other than the owner who may watch a private video. */
+  allowedUsers: z.array(z.string()).default([]),
+  status: z.enum(['uploading', 'processing', 'ready', 'failed']),
+  progress: z.number().min(0).max(1).default(0),
+  failureReason: z.string().optional(),
+  durationSeconds: z.number().nonnegative().optional(),
+  renditions: z.array(renditionSchema).default([]),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export type Video = z.infer<typeof videoSchema>;
+export type Rendition = z.infer<typeof renditionSchema>;
+
+export const videoKeys = {
+  meta: (id: string) => `videos/${id}/meta.json`,
+  hlsPrefix: (id: string) => `videos/${id}/hls/`,
+  master: (id: string) => `videos/${id}/hls/master.m3u8`,
+};

@@ -1,0 +1,79 @@
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { AppError } from '@vidgate/common/errors';
+import { hlsArgs } from './hls-command.ts';
+import { planLadder, type Rendition } from './ladder.ts';
+import { posterArgs } from './poster.ts';
+import { probeVideo, type ProbeResult } from './probe.ts';
+import { runFfmpeg } from './run-ffmpeg.ts';
+
+export interface PackageHlsOptions {
+  input: string;
+  /** Created if missing; must be empty, so `files` lists exactly what was written. Emptied again on failure. */
+  outDir: string;
+  /** Fractions 0..1 of the ladder encode; 1 means the package is complete. */
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface PackageResult {
+  probe: ProbeResult;
+  renditions: Rendition[];
+  masterPath: string;
+  posterPath: string;
+  /** Paths relative to outDir with "/" separators, sorted: ready to become object keys. */
+  files: string[];
+}
+
+const POSTER_AT_SECONDS = 3;
+
+/**
+ * Probe → plan → poster → HLS ladder. Throws ProbeError for an upload that
+ * cannot be packaged, and AbortError or an AppError otherwise.
+ */
+export async function packageHls(opts: PackageHlsOptions): Promise<PackageResult> {
+  const { outDir } = opts;
+  await mkdir(outDir, { recursive: true });
+  if ((await readdir(outDir)).length > 0) throw new AppError('conflict', `output folder is not empty: ${outDir}`);
+  try {
+    return await writePackage(opts);
+  } catch (err) {
+    // ffmpeg stopped by a signal still closes its playlists, #EXT-X-ENDLIST included:
+    // left behind, a cut-short package would look complete to whoever uploads the folder.
+    await Promise.all((await readdir(outDir)).map((name) => rm(join(outDir, name), { recursive: true, force: true })));
+    throw err;
+  }
+}
+
+async function writePackage(opts: PackageHlsOptions): Promise<PackageResult> {
+  const { input, outDir, signal } = opts;
+  const probe = await probeVideo(input, { signal });
+  const renditions = planLadder(probe);
+  const top = renditions[renditions.length - 1];
+  if (!top) throw new AppError('internal', 'the ladder plan is empty');
+
+  // The poster first: it takes a fraction of a second, catches an undecodable
+  // file before the long encode, and lets progress 1 mean "finished".
+  const posterPath = join(outDir, 'poster.jpg');
+  await runFfmpeg({
+    args: posterArgs({ input, output: posterPath, atSeconds: POSTER_AT_SECONDS, durationSeconds: probe.durationSeconds, width: top.width }),
+    durationSeconds: probe.durationSeconds,
+    signal,
+  });
+  await runFfmpeg({
+    args: hlsArgs({ input, outDir, renditions, hasAudio: probe.hasAudio, frameRate: probe.frameRate }),
+    durationSeconds: probe.durationSeconds,
+    onProgress: opts.onProgress,
+    signal,
+  });
+
+  return { probe, renditions, masterPath: join(outDir, 'master.m3u8'), posterPath, files: await listFiles(outDir) };
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'))
+    .sort();
+}

@@ -1,0 +1,28 @@
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { REPO_ROOT } from '../../services/stack/src/paths.ts';
+import { seedDemoObject, seedDemoVideo } from '../../services/stack/src/seed-demo.ts';
+import { startStack, type Stack } from '../../services/stack/src/stack.ts';
+import { TEST_ENV, testConfig } from './test-stack.ts';
+
+let stack: Stack | undefined;
+
+/** Starts the real stack (MinIO, nginx, services) once for the black-box suite. */
+export async function setup() {
+  await rm(resolve(REPO_ROOT, testConfig.dataDir), { recursive: true, force: true });
+  const started = Date.now();
+  stack = await startStack({
+    config: testConfig,
+    env: { ...process.env, ...TEST_ENV },
+    progress: (m) => console.log(`[test stack] ${m}`),
+    seed: async (config) => {
+      await seedDemoObject(config);
+      await seedDemoVideo(config, (m) => console.log(`[test stack] ${m}`));
+    },
+  });
+  console.log(`[test stack] ready in ${Date.now() - started} ms at ${stack.originUrl}`);
+}
+
+export async function teardown() {
+  await stack?.stop();
+}
