@@ -2,10 +2,13 @@
 # Prepares a MinIO deployment for Vidgate; idempotent. Run by the local stack
 # (services/stack) and by the compose init container, with the same inputs:
 #   MINIO_ENDPOINT, MINIO_ROOT_USER, MINIO_ROOT_PASSWORD, VIDGATE_BUCKET,
-#   VIDGATE_NGINX_S3_ACCESS_KEY/_SECRET, VIDGATE_AUTH_S3_ACCESS_KEY/_SECRET
-#   (each secret may instead come from <NAME>_FILE), MC (default: mc).
+#   VIDGATE_NGINX_S3_ACCESS_KEY/_SECRET, VIDGATE_AUTH_S3_ACCESS_KEY/_SECRET,
+#   VIDGATE_TRANSCODER_S3_ACCESS_KEY/_SECRET (each secret may instead come from
+#   <NAME>_FILE), MC (default: mc).
 # Creates the bucket with no anonymous access, one policy per service and one
-# user per service bound to it. See deploy/minio-init/README.md for the rights.
+# user per service bound to it, and the bucket notification that tells the
+# transcoder an upload landed (the webhook target itself, MINIO_NOTIFY_WEBHOOK_*_VIDGATE,
+# is configured in the MinIO server's environment). Rights: deploy/minio-init/README.md.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +25,7 @@ read_secret() { # NAME -> value of NAME, or the content of the file named by NAM
 root_password=$(read_secret MINIO_ROOT_PASSWORD)
 nginx_secret=$(read_secret VIDGATE_NGINX_S3_SECRET)
 auth_secret=$(read_secret VIDGATE_AUTH_S3_SECRET)
+transcoder_secret=$(read_secret VIDGATE_TRANSCODER_S3_SECRET)
 bucket=${VIDGATE_BUCKET:?VIDGATE_BUCKET is required}
 
 MC_CONFIG_DIR=$(mktemp -d)
@@ -42,4 +46,10 @@ add_service_user() { # policy-name access-key secret
 
 add_service_user vidgate-nginx "${VIDGATE_NGINX_S3_ACCESS_KEY:?}" "$nginx_secret"
 add_service_user vidgate-auth "${VIDGATE_AUTH_S3_ACCESS_KEY:?}" "$auth_secret"
-echo "minio-init: bucket $bucket is private; users for nginx (read-only) and auth are ready"
+add_service_user vidgate-transcoder "${VIDGATE_TRANSCODER_S3_ACCESS_KEY:?}" "$transcoder_secret"
+
+arn="arn:minio:sqs::VIDGATE:webhook"
+if ! mc event ls "vidgate/$bucket" "$arn" 2>/dev/null | grep -q 'uploads/'; then
+    mc event add "vidgate/$bucket" "$arn" --event put --prefix uploads/ --suffix /source >/dev/null
+fi
+echo "minio-init: bucket $bucket is private; users for nginx (read-only), auth and transcoder are ready; uploads notify the transcoder"

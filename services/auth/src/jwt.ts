@@ -35,5 +35,7 @@ export function verifyToken(jwtConfig: Config['jwt'], token: string): Principal 
     throw new AppError('token_invalid', `the bearer token is not valid: ${(err as Error).message}`);
   }
   if (typeof claims.sub !== 'string' || claims.sub === '') throw new AppError('token_invalid', 'the token has no subject');
+  // jsonwebtoken accepts a token without "exp" as never expiring; every token we issue has one.
+  if (typeof claims.exp !== 'number') throw new AppError('token_invalid', 'the token has no expiry');
   return { sub: claims.sub, role: claims.role === 'admin' ? 'admin' : 'user', premium: claims.premium === true };
 }

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '@vidgate/common/config';
 import { createLogger } from '@vidgate/common/logger';
 import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
 import { createApp } from './app.ts';
+import { createMinioUploadStorage } from './uploads/upload-storage.ts';
 
 let config;
 try {
@@ -13,7 +14,7 @@ try {
 }
 const logger = createLogger({ name: 'auth', level: config.logLevel });
 const store = createMinioStore(minioClient(config.minio, config.minio.auth), config.minio.bucket);
-const app = createApp(config, { store, logger });
+const app = createApp(config, { store, uploads: createMinioUploadStorage(config), logger });
 
 const server = app.listen(config.ports.auth, config.bindHost, () => {
   logger.info({ port: config.ports.auth, host: config.bindHost, signMode: config.signing.mode, kid: config.signing.activeKid }, 'auth service listening');

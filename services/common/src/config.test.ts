@@ -15,6 +15,8 @@ const PRODUCTION = {
   VIDGATE_MINIO_ROOT_PASSWORD: 'prod-minio-root-password',
   VIDGATE_NGINX_S3_SECRET: 'prod-nginx-s3-secret',
   VIDGATE_AUTH_S3_SECRET: 'prod-auth-s3-secret',
+  VIDGATE_TRANSCODER_S3_SECRET: 'prod-transcoder-s3-secret',
+  VIDGATE_WEBHOOK_TOKEN: 'prod-webhook-token-0123456789abcdefghijklmn',
 };
 
 function configError(env: Record<string, string | undefined>): string {
@@ -49,7 +51,7 @@ describe('loadConfig in development', () => {
       minio: {
         endpoint: 'http://127.0.0.1:9000',
         region: 'us-east-1',
-        bucket: 'media',
+        bucket: 'vidgate-media',
         root: { accessKey: 'vidgate-root', secretKey: DEV_SECRETS.VIDGATE_MINIO_ROOT_PASSWORD },
         nginx: { accessKey: 'vidgate-nginx', secretKey: DEV_SECRETS.VIDGATE_NGINX_S3_SECRET },
         auth: { accessKey: 'vidgate-auth', secretKey: DEV_SECRETS.VIDGATE_AUTH_S3_SECRET },

@@ -14,14 +14,18 @@ export const DEV_SECRETS = {
   VIDGATE_MINIO_ROOT_PASSWORD: 'dev-minio-root-password',
   VIDGATE_NGINX_S3_SECRET: 'dev-nginx-s3-secret-key',
   VIDGATE_AUTH_S3_SECRET: 'dev-auth-s3-secret-key',
+  VIDGATE_TRANSCODER_S3_SECRET: 'dev-transcoder-s3-secret-key',
+  VIDGATE_WEBHOOK_TOKEN: 'dev-webhook-token-not-for-production-0000',
 } as const;
 
 const SECRET_NAMES = Object.keys(DEV_SECRETS) as (keyof typeof DEV_SECRETS)[];
 const KEY_TEXT = /^[A-Za-z0-9_+/=.-]+$/; // placed verbatim in nginx config: no quotes, spaces or "$"
 const MIN_KEY_BYTES = 32;
 
-const port = z.coerce.number().int().min(1).max(65535);
-const seconds = z.coerce.number().int().positive();
+/** Whole numbers written as plain digits: no "1e3", "0x1F90" or " 8080 ". */
+const whole = z.string().regex(/^[0-9]+$/, 'must be a whole number written in digits').transform(Number);
+const port = whole.pipe(z.number().int().min(1).max(65535));
+const seconds = whole.pipe(z.number().int().positive());
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const url = z.string().url().transform((u) => u.replace(/\/+$/, ''));
 
@@ -56,13 +60,29 @@ const schema = z.object({
   VIDGATE_AUTH_UPSTREAM: z.string().regex(/^[A-Za-z0-9.-]+:\d+$/).optional(),
   VIDGATE_MINIO_ENDPOINT: url.optional(),
   VIDGATE_MINIO_REGION: z.string().default('us-east-1'),
-  VIDGATE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/).default('media'),
+  // Not a path nginx routes itself (media, v1, healthz): uploads use path-style /<bucket>/uploads/.
+  VIDGATE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/).refine((b) => !['media', 'v1', 'healthz'].includes(b), 'collides with an nginx location').default('vidgate-media'),
   VIDGATE_MINIO_ROOT_USER: z.string().min(3).default('vidgate-root'),
   VIDGATE_MINIO_ROOT_PASSWORD: z.string().min(8),
   VIDGATE_NGINX_S3_ACCESS_KEY: z.string().min(3).default('vidgate-nginx'),
   VIDGATE_NGINX_S3_SECRET: z.string().min(8).regex(KEY_TEXT),
   VIDGATE_AUTH_S3_ACCESS_KEY: z.string().min(3).default('vidgate-auth'),
   VIDGATE_AUTH_S3_SECRET: z.string().min(8),
+  VIDGATE_TRANSCODER_S3_ACCESS_KEY: z.string().min(3).default('vidgate-transcoder'),
+  VIDGATE_TRANSCODER_S3_SECRET: z.string().min(8),
+  VIDGATE_TRANSCODER_PORT: port.default(8083),
+  VIDGATE_TRANSCODER_URL: url.optional(),
+  VIDGATE_TRANSCODER_CONCURRENCY: whole.pipe(z.number().int().min(1).max(16)).default(1),
+  VIDGATE_TRANSCODER_WORK_DIR: z.string().optional(),
+  VIDGATE_TRANSCODE_TIMEOUT: seconds.default(3_600),
+  VIDGATE_FAILED_UPLOADS: z.enum(['keep', 'delete']).default('keep'),
+  VIDGATE_WEBHOOK_TOKEN: z.string().min(MIN_KEY_BYTES).regex(/^[A-Za-z0-9._~+/=-]+$/),
+  VIDGATE_UPLOAD_MAX_BYTES: whole.pipe(z.number().int().positive()).default(10 * 1024 ** 3),
+  VIDGATE_UPLOAD_MULTIPART_THRESHOLD: whole.pipe(z.number().int().positive()).default(64 * 1024 ** 2),
+  VIDGATE_UPLOAD_PART_SIZE: whole.pipe(z.number().int().min(5 * 1024 ** 2).max(5 * 1024 ** 3)).default(16 * 1024 ** 2),
+  VIDGATE_UPLOAD_URL_TTL: whole.pipe(z.number().int().positive().max(7 * 86_400)).default(21_600),
+  VIDGATE_UPLOAD_CONTENT_TYPES: z.string().default('video/mp4,video/quicktime,video/webm,video/x-matroska,video/mpeg,video/x-msvideo,video/mp2t,video/3gpp'),
+  VIDGATE_CORS_ORIGINS: z.string().regex(/^(https?:\/\/[A-Za-z0-9.:-]+)?(,\s*https?:\/\/[A-Za-z0-9.:-]+)*$/, 'must be a comma-separated list of origins like https://app.example.com').default(''),
   VIDGATE_SIGN_MODE: z.enum(['hmac', 'md5']).default('hmac'),
   VIDGATE_SIGNING_KEYS: keyRing,
   VIDGATE_SIGNING_KEY_ID: z.string().regex(KID).optional(),
@@ -145,6 +165,24 @@ export function loadConfig(env: Env = process.env) {
       root: Object.freeze({ accessKey: e.VIDGATE_MINIO_ROOT_USER, secretKey: e.VIDGATE_MINIO_ROOT_PASSWORD }),
       nginx: Object.freeze({ accessKey: e.VIDGATE_NGINX_S3_ACCESS_KEY, secretKey: e.VIDGATE_NGINX_S3_SECRET }),
       auth: Object.freeze({ accessKey: e.VIDGATE_AUTH_S3_ACCESS_KEY, secretKey: e.VIDGATE_AUTH_S3_SECRET }),
+      transcoder: Object.freeze({ accessKey: e.VIDGATE_TRANSCODER_S3_ACCESS_KEY, secretKey: e.VIDGATE_TRANSCODER_S3_SECRET }),
+    }),
+    uploads: Object.freeze({
+      maxBytes: e.VIDGATE_UPLOAD_MAX_BYTES,
+      multipartThreshold: e.VIDGATE_UPLOAD_MULTIPART_THRESHOLD,
+      partSize: e.VIDGATE_UPLOAD_PART_SIZE,
+      urlTtl: e.VIDGATE_UPLOAD_URL_TTL,
+      contentTypes: Object.freeze(e.VIDGATE_UPLOAD_CONTENT_TYPES.split(',').map((t) => t.trim()).filter(Boolean)),
+      corsOrigins: Object.freeze(e.VIDGATE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean)),
+    }),
+    transcoder: Object.freeze({
+      url: e.VIDGATE_TRANSCODER_URL ?? `http://${host}:${e.VIDGATE_TRANSCODER_PORT}`,
+      port: e.VIDGATE_TRANSCODER_PORT,
+      concurrency: e.VIDGATE_TRANSCODER_CONCURRENCY,
+      workDir: e.VIDGATE_TRANSCODER_WORK_DIR,
+      timeoutSeconds: e.VIDGATE_TRANSCODE_TIMEOUT,
+      failedUploads: e.VIDGATE_FAILED_UPLOADS,
+      webhookToken: e.VIDGATE_WEBHOOK_TOKEN,
     }),
     signing: Object.freeze({
       mode: e.VIDGATE_SIGN_MODE,

@@ -3,16 +3,20 @@ import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import type { ObjectStore } from './object-store.ts';
 
-export function minioClient(minio: Config['minio'], credentials: { accessKey: string; secretKey: string }): Client {
+export function minioClientOptions(minio: Config['minio'], credentials: { accessKey: string; secretKey: string }) {
   const url = new URL(minio.endpoint);
-  return new Client({
+  return {
     endPoint: url.hostname,
     port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
     useSSL: url.protocol === 'https:',
     region: minio.region,
     accessKey: credentials.accessKey,
     secretKey: credentials.secretKey,
-  });
+  };
+}
+
+export function minioClient(minio: Config['minio'], credentials: { accessKey: string; secretKey: string }): Client {
+  return new Client(minioClientOptions(minio, credentials));
 }
 
 function isMissing(err: unknown): boolean {
@@ -43,6 +47,18 @@ export function createMinioStore(client: Client, bucket: string, timeoutMs = 5_0
     async putText(key, text, contentType) {
       try {
         await withTimeout(client.putObject(bucket, key, Buffer.from(text), undefined, { 'Content-Type': contentType }));
+      } catch (err) {
+        throw unavailable(err);
+      }
+    },
+    async listChildren(prefix) {
+      try {
+        const names: string[] = [];
+        for await (const item of client.listObjectsV2(bucket, prefix, false)) {
+          const name = (item.prefix ?? item.name ?? '').slice(prefix.length).replace(/\/$/, '');
+          if (name) names.push(name);
+        }
+        return names;
       } catch (err) {
         throw unavailable(err);
       }

@@ -3,6 +3,8 @@ export interface ObjectStore {
   /** The object's bytes as text, or undefined when it does not exist. */
   getText(key: string): Promise<string | undefined>;
   putText(key: string, text: string, contentType: string): Promise<void>;
+  /** Names directly below a prefix ("videos/" → ["abc", "def"]), like a directory listing. */
+  listChildren(prefix: string): Promise<string[]>;
   /** Resolves when the bucket is reachable with this store's credentials. */
   ping(): Promise<void>;
 }

@@ -23,6 +23,18 @@ export const videoSchema = z.object({
   failureReason: z.string().optional(),
   durationSeconds: z.number().nonnegative().optional(),
   renditions: z.array(renditionSchema).default([]),
+  /** The uploaded original, under uploads/<id>/source. */
+  source: z
+    .object({
+      fileName: z.string(),
+      contentType: z.string(),
+      size: z.number().int().nonnegative(),
+      uploadId: z.string().optional(),
+      partSize: z.number().int().positive().optional(),
+      /** ETag of the source the renditions were made from: a repeated event for it is a no-op. */
+      processedEtag: z.string().optional(),
+    })
+    .optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -34,4 +46,11 @@ export const videoKeys = {
   meta: (id: string) => `videos/${id}/meta.json`,
   hlsPrefix: (id: string) => `videos/${id}/hls/`,
   master: (id: string) => `videos/${id}/hls/master.m3u8`,
+  source: (id: string) => `uploads/${id}/source`,
 };
+
+/** uploads/<id>/source → id, or undefined for any other key. */
+export function videoIdOfSource(key: string): string | undefined {
+  const m = /^uploads\/([A-Za-z0-9_-]{1,64})\/source$/.exec(key);
+  return m?.[1];
+}

@@ -21,6 +21,8 @@ export function minioInitEnv(config: Config): NodeJS.ProcessEnv {
     VIDGATE_NGINX_S3_SECRET: minio.nginx.secretKey,
     VIDGATE_AUTH_S3_ACCESS_KEY: minio.auth.accessKey,
     VIDGATE_AUTH_S3_SECRET: minio.auth.secretKey,
+    VIDGATE_TRANSCODER_S3_ACCESS_KEY: minio.transcoder.accessKey,
+    VIDGATE_TRANSCODER_S3_SECRET: minio.transcoder.secretKey,
   };
 }
 
@@ -42,8 +44,17 @@ export function minioServerArgs(config: Config, dataDir: string): string[] {
   ];
 }
 
-export function minioServerEnv(config: Config): NodeJS.ProcessEnv {
+/**
+ * MinIO's own settings, including the webhook target for upload events: a
+ * persistent queue directory keeps events while the transcoder is down.
+ */
+export function minioServerEnv(config: Config, eventQueueDir: string): NodeJS.ProcessEnv {
   return {
+    MINIO_NOTIFY_WEBHOOK_ENABLE_VIDGATE: 'on',
+    MINIO_NOTIFY_WEBHOOK_ENDPOINT_VIDGATE: `${config.transcoder.url}/events/minio`,
+    MINIO_NOTIFY_WEBHOOK_AUTH_TOKEN_VIDGATE: config.transcoder.webhookToken,
+    MINIO_NOTIFY_WEBHOOK_QUEUE_DIR_VIDGATE: eventQueueDir,
+    MINIO_PROMETHEUS_AUTH_TYPE: 'public',
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     MINIO_ROOT_USER: config.minio.root.accessKey,

@@ -11,6 +11,7 @@ export function stackPaths(dataDir: string) {
   return {
     root,
     minioData: resolve(root, 'minio'),
+    minioEvents: resolve(root, 'minio-events'),
     nginxConf: resolve(root, 'nginx/conf'),
     nginxRun: resolve(root, 'nginx/run'),
     nginxLogs: resolve(root, 'nginx/logs'),

@@ -30,6 +30,12 @@ export function renderSecrets(config: Config): string {
   ].join('\n');
 }
 
+/** $vidgate_cors_origin: the request's Origin when it is an allowed one, else empty. */
+export function renderCors(config: Config): string {
+  const allowed = config.uploads.corsOrigins.map((o) => `    "${o}" "${o}";`);
+  return ['map $http_origin $vidgate_cors_origin {', '    default "";', ...allowed, '}', ''].join('\n');
+}
+
 export interface NginxRenderOptions {
   config: Config;
   paths: StackPaths;
@@ -55,6 +61,7 @@ export function nginxVars({ config, paths, workers = 1, generation = '1' }: Ngin
     VIDGATE_AUTH_UPSTREAM: config.authUpstream,
     VIDGATE_SIGN_MODE: config.signing.mode,
     VIDGATE_CONFIG_GENERATION: generation,
+    VIDGATE_UPLOAD_MAX_BODY: String(config.uploads.maxBytes),
   };
 }
 
@@ -74,6 +81,7 @@ export async function renderNginx(options: NginxRenderOptions): Promise<string> 
   for (const [name, text] of Object.entries(options.extra ?? {})) {
     await writeFile(resolve(paths.nginxConf, 'extra', `${name}.conf`), renderTemplate(text, vars));
   }
+  await writeFile(resolve(paths.nginxConf, 'cors.conf'), renderCors(options.config));
   const secrets = resolve(paths.nginxConf, 'secrets.conf');
   await writeFile(secrets, renderSecrets(options.config), { mode: 0o600 });
   await chmod(secrets, 0o600);

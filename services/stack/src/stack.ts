@@ -36,7 +36,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const say = options.progress ?? (() => {});
   let config = options.config;
   const paths = stackPaths(config.dataDir);
-  for (const dir of [paths.minioData, paths.logs]) await mkdir(dir, { recursive: true });
+  for (const dir of [paths.minioData, paths.minioEvents, paths.logs]) await mkdir(dir, { recursive: true });
   await prepareWebRoot(paths.web);
   const children: ManagedProcess[] = [];
   let stopping = false;
@@ -60,21 +60,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     say(`starting MinIO on ${local(config.ports.minio)} (data in ${paths.minioData})`);
     const minio = track(startProcess({
       name: 'minio', command: findTool('minio'), args: minioServerArgs(config, paths.minioData),
-      env: minioServerEnv(config), logFile: resolve(paths.logs, 'minio.log'),
+      env: minioServerEnv(config, paths.minioEvents), logFile: resolve(paths.logs, 'minio.log'),
     }));
     await waitForHttp(`${config.minio.endpoint}/minio/health/ready`, { timeoutMs: 60_000, exited: minio.exited, what: 'MinIO' });
     say(await initMinio(config));
     if (options.seed) await options.seed(config, paths);
 
-    const startAuth = (env: NodeJS.ProcessEnv) => {
-      const auth = startProcess({
-        name: 'auth', command: process.execPath, args: ['--import', 'tsx', resolve(REPO_ROOT, 'services/auth/src/server.ts')],
-        env, cwd: REPO_ROOT, logFile: resolve(paths.logs, 'auth.log'),
+    // A TypeScript service of services/<name>, run with tsx, ready when /healthz answers.
+    const startService = async (name: string, port: number, env: NodeJS.ProcessEnv) => {
+      say(`starting the ${name} service on ${local(port)}`);
+      const service = startProcess({
+        name, command: process.execPath, args: ['--import', 'tsx', resolve(REPO_ROOT, `services/${name}/src/server.ts`)],
+        env, cwd: REPO_ROOT, logFile: resolve(paths.logs, `${name}.log`),
       });
-      return waitForHttp(`${local(config.ports.auth)}/healthz`, { timeoutMs: 30_000, exited: auth.exited, what: 'auth service' }).then(() => auth);
+      await waitForHttp(`${local(port)}/healthz`, { timeoutMs: 30_000, exited: service.exited, what: `${name} service` });
+      return service;
     };
-    say(`starting the auth service on ${local(config.ports.auth)}`);
-    let auth = track(await startAuth(options.env));
+    track(await startService('transcoder', config.transcoder.port, options.env));
+    let auth = track(await startService('auth', config.ports.auth, options.env));
 
     say(`starting nginx on ${local(config.ports.origin)}`);
     const nginx = track(await startNginx({ config, paths, extra: options.nginxExtra }));
@@ -90,7 +93,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         const old = auth;
         children.splice(children.indexOf(old), 1);
         await old.stop();
-        auth = track(await startAuth(env));
+        auth = track(await startService('auth', next.ports.auth, env));
       },
       stop,
       crashed,

@@ -9,11 +9,12 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Requires "Authorization: Bearer <JWT>"; sets req.principal. */
-export function authenticate(jwtConfig: Config['jwt'], options: { role?: Principal['role'] } = {}): RequestHandler {
+/** Requires "Authorization: Bearer <JWT>" (unless optional and absent); sets req.principal. */
+export function authenticate(jwtConfig: Config['jwt'], options: { role?: Principal['role']; optional?: boolean } = {}): RequestHandler {
   return (req, _res, next) => {
     const header = req.get('authorization') ?? '';
-    const match = /^Bearer ([A-Za-z0-9._-]+)$/.exec(header);
+    if (header === '' && options.optional) return next();
+    const match = /^bearer ([A-Za-z0-9._-]+)$/i.exec(header); // the scheme is case-insensitive (RFC 7235)
     if (!match) throw new AppError('token_missing', 'an "Authorization: Bearer <token>" header is required');
     const principal = verifyToken(jwtConfig, match[1]!);
     if (options.role && principal.role !== options.role) {

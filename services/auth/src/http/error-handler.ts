@@ -16,6 +16,8 @@ function toAppError(err: unknown): AppError {
   if (e.type === 'entity.parse.failed') return new AppError('invalid_body', 'the request body is not valid JSON');
   if (e.type === 'entity.too.large') return new AppError('payload_too_large', 'the request body is too large');
   if (e.status === 415 || e.type === 'charset.unsupported') return new AppError('unsupported_media_type', 'unsupported content type');
+  // Other 400s (a body that does not decompress, a short body, an undecodable path parameter) are the client's fault, not a 500.
+  if (e.status === 400) return new AppError('bad_request', 'the request could not be read');
   return new AppError('internal', String(e.message ?? err));
 }
 

@@ -1,0 +1,64 @@
+import { Router } from 'express';
+import type { Config } from '@vidgate/common/config';
+import { AppError } from '@vidgate/common/errors';
+import type { ObjectStore } from '@vidgate/common/object-store';
+import type { UrlSigner } from '@vidgate/common/url-signer';
+import { videoKeys } from '@vidgate/common/video';
+import type { VideoStore } from '@vidgate/common/video-store';
+import { rewritePlaylist } from '../hls/rewrite-playlist.ts';
+import type { Metrics } from '../http/metrics.ts';
+import type { Cache } from '../videos/cache.ts';
+import { mediaExpiry, nowSeconds } from '../videos/expiry.ts';
+
+export const HLS_PREFIX = '/v1/hls/';
+
+/**
+ * GET /v1/hls/<videoId>/<playlist>.m3u8?<signature>: the signature over this
+ * path is the capability (minted by playback or by a parent playlist). The
+ * stored playlist is rewritten so that every URI in it is signed on its own:
+ * nested playlists back to this route, media to nginx's /media/.
+ */
+export function hlsRoutes(deps: { config: Config; signer: UrlSigner; videos: VideoStore; objects: ObjectStore; cache: Cache; metrics: Metrics }): Router {
+  const { config, signer, videos, objects, cache, metrics } = deps;
+  const router = Router();
+  router.get('/v1/hls/:id/*rest', async (req, res) => {
+    const id = req.params.id as string;
+    const path = req.path;
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+    const verdict = signer.verify(path, query);
+    if (!verdict.ok) throw new AppError(verdict.error, 'this playlist URL is not validly signed');
+    const relative = path.slice(`${HLS_PREFIX}${id}/`.length);
+    if (!relative.endsWith('.m3u8')) throw new AppError('not_found', 'only playlists are served here; media comes from /media/');
+
+    const video = await videos.get(id);
+    if (!video || video.status !== 'ready') throw new AppError('video_not_found', `no playable video ${id}`);
+    const prefix = videoKeys.hlsPrefix(id);
+    const playlistKey = prefix + relative;
+    const exp = mediaExpiry(nowSeconds(), video.durationSeconds ?? 0, config.playback);
+
+    let hit = true;
+    const text = await cache.getOrLoad(`signed:${playlistKey}:${exp}`, async () => {
+      hit = false;
+      const stored = await cache.getOrLoad(`stored:${playlistKey}`, () => objects.getText(playlistKey));
+      if (stored === undefined) return undefined;
+      return rewritePlaylist({
+        text: stored,
+        playlistKey,
+        videoPrefix: prefix,
+        signMedia: (key) => {
+          metrics.urlsSigned.inc({ kind: 'media' });
+          return signer.signPath(`/media/${key}`, exp);
+        },
+        signPlaylist: (key) => {
+          metrics.urlsSigned.inc({ kind: 'playlist' });
+          return signer.signPath(`${HLS_PREFIX}${id}/${key.slice(prefix.length)}`, exp);
+        },
+      });
+    });
+    if (text === undefined) throw new AppError('not_found', `video ${id} has no playlist ${relative}`);
+    metrics.manifests.inc({ cache: hit ? 'hit' : 'miss' });
+    // A Buffer, so express adds no charset to the HLS media type.
+    res.set({ 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'private, no-store' }).send(Buffer.from(text));
+  });
+  return router;
+}

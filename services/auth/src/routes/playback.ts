@@ -1,0 +1,35 @@
+import { Router } from 'express';
+import type { Config } from '@vidgate/common/config';
+import { AppError } from '@vidgate/common/errors';
+import type { UrlSigner } from '@vidgate/common/url-signer';
+import type { VideoStore } from '@vidgate/common/video-store';
+import { authenticate } from '../http/authenticate.ts';
+import type { Metrics } from '../http/metrics.ts';
+import { assertEntitled } from '../videos/entitlement.ts';
+import { nowSeconds } from '../videos/expiry.ts';
+
+/** GET /v1/videos/:id/playback: checks entitlement and returns a signed master playlist URL. */
+export function playbackRoutes(deps: { config: Config; signer: UrlSigner; videos: VideoStore; metrics: Metrics }): Router {
+  const { config, signer, videos, metrics } = deps;
+  const router = Router();
+  router.get('/v1/videos/:id/playback', authenticate(config.jwt, { optional: true }), async (req, res) => {
+    const id = req.params.id as string;
+    if (!req.principal && !config.playback.anonymousPublic) {
+      throw new AppError('token_missing', 'an "Authorization: Bearer <token>" header is required');
+    }
+    const video = await videos.get(id);
+    if (!video) throw new AppError('video_not_found', `no video ${id}`);
+    assertEntitled(video, req.principal, config.playback);
+    if (video.status !== 'ready') throw new AppError('video_not_ready', `video ${id} is ${video.status}`);
+    const exp = nowSeconds() + config.playback.masterTtl;
+    metrics.urlsSigned.inc({ kind: 'playlist' });
+    res.set('Cache-Control', 'private, no-store').json({
+      videoId: id,
+      masterUrl: config.publicUrl + signer.signPath(`/v1/hls/${id}/master.m3u8`, exp),
+      expiresAt: new Date(exp * 1000).toISOString(),
+      durationSeconds: video.durationSeconds,
+      renditions: video.renditions,
+    });
+  });
+  return router;
+}

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { Config } from '@vidgate/common/config';
+import { AppError } from '@vidgate/common/errors';
+import { videoKeys, type Video } from '@vidgate/common/video';
+import type { VideoStore } from '@vidgate/common/video-store';
+import { authenticate } from '../http/authenticate.ts';
+import { parseBody } from '../http/parse-body.ts';
+import { planUpload } from '../uploads/plan-upload.ts';
+import type { UploadStorage } from '../uploads/upload-storage.ts';
+import { nowSeconds } from '../videos/expiry.ts';
+
+const PART_BATCH = 100;
+
+const createBody = z.object({
+  fileName: z.string().min(1).max(255).regex(/^[^\u0000-\u001f\u007f/\\]+$/, 'no control characters or slashes'),
+  size: z.number().int().positive(),
+  contentType: z.string().min(1).max(100),
+  title: z.string().max(200).optional(),
+  visibility: z.enum(['public', 'private', 'premium']).default('private'),
+});
+const completeBody = z.object({
+  parts: z.array(z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1) })).optional(),
+});
+
+const newVideoId = () => randomBytes(9).toString('base64url');
+
+/**
+ * Direct uploads: the service only hands out presigned URLs and keeps the
+ * books; the bytes go from the client through nginx to MinIO.
+ */
+export function uploadRoutes(deps: { config: Config; videos: VideoStore; storage: UploadStorage }): Router {
+  const { config, videos, storage } = deps;
+  const ttl = config.uploads.urlTtl;
+  const router = Router();
+  router.use('/v1/uploads', authenticate(config.jwt));
+
+  /** The caller's own upload that is still open. */
+  async function openUpload(req: Request): Promise<Video & { source: NonNullable<Video['source']> }> {
+    const video = await videos.get(req.params.id as string);
+    if (!video || (video.owner !== req.principal!.sub && req.principal!.role !== 'admin')) {
+      throw new AppError('video_not_found', `no upload ${req.params.id as string}`);
+    }
+    if (video.status !== 'uploading' || !video.source) throw new AppError('conflict', `video ${video.id} is ${video.status}, not uploading`);
+    return video as Video & { source: NonNullable<Video['source']> };
+  }
+
+  async function partUrls(key: string, uploadId: string, from: number, count: number) {
+    const numbers = Array.from({ length: count }, (_, i) => from + i);
+    return Promise.all(numbers.map(async (partNumber) => ({ partNumber, url: await storage.presignPart(key, uploadId, partNumber, ttl) })));
+  }
+
+  router.post('/v1/uploads', async (req, res) => {
+    const body = parseBody(createBody, req.body);
+    if (!config.uploads.contentTypes.includes(body.contentType)) {
+      throw new AppError('unsupported_media_type', `only video uploads are accepted: ${config.uploads.contentTypes.join(', ')}`);
+    }
+    if (body.size > config.uploads.maxBytes) {
+      throw new AppError('payload_too_large', `the file is larger than the limit of ${config.uploads.maxBytes} bytes`);
+    }
+    const id = newVideoId();
+    const key = videoKeys.source(id);
+    const plan = planUpload(body.size, config.uploads);
+    const expiresAt = new Date((nowSeconds() + ttl) * 1000).toISOString();
+    let upload;
+    let source: Video['source'] = { fileName: body.fileName, contentType: body.contentType, size: body.size };
+    if (plan.kind === 'single') {
+      upload = {
+        kind: 'single',
+        put: { method: 'PUT', url: await storage.presignPut(key, body.contentType, ttl), headers: { 'Content-Type': body.contentType } },
+        post: { method: 'POST', ...(await storage.presignPost(key, body.contentType, body.size, ttl)) },
+      };
+    } else {
+      const uploadId = await storage.createMultipart(key, body.contentType);
+      source = { ...source, uploadId, partSize: plan.partSize };
+      upload = {
+        kind: 'multipart',
+        partSize: plan.partSize,
+        partCount: plan.partCount,
+        parts: await partUrls(key, uploadId, 1, Math.min(PART_BATCH, plan.partCount)),
+        morePartsUrl: `/v1/uploads/${id}/parts?from=${PART_BATCH + 1}&count=${PART_BATCH}`,
+        uploadedPartsUrl: `/v1/uploads/${id}/parts/uploaded`,
+        completeUrl: `/v1/uploads/${id}/complete`,
+        abortUrl: `/v1/uploads/${id}`,
+      };
+    }
+    const now = new Date().toISOString();
+    await videos.put({
+      id, owner: req.principal!.sub, title: body.title ?? body.fileName, visibility: body.visibility, allowedUsers: [],
+      status: 'uploading', progress: 0, renditions: [], source, createdAt: now, updatedAt: now,
+    });
+    res.status(201).json({ videoId: id, status: 'uploading', statusUrl: `/v1/videos/${id}`, expiresAt, upload });
+  });
+
+  router.get('/v1/uploads/:id/parts', async (req, res) => {
+    const video = await openUpload(req);
+    const { uploadId, partSize } = video.source;
+    if (!uploadId || !partSize) throw new AppError('conflict', 'this upload is a single PUT/POST, not multipart');
+    const partCount = Math.ceil(video.source.size / partSize);
+    const from = Number(req.query.from ?? 1);
+    const count = Math.min(Number(req.query.count ?? PART_BATCH), PART_BATCH, partCount - from + 1);
+    if (!Number.isInteger(from) || from < 1 || from > partCount || !Number.isInteger(count) || count < 1) {
+      throw new AppError('bad_request', `from must be 1..${partCount} and count 1..${PART_BATCH}`);
+    }
+    res.json({ partSize, partCount, expiresAt: new Date((nowSeconds() + ttl) * 1000).toISOString(), parts: await partUrls(videoKeys.source(video.id), uploadId, from, count) });
+  });
+
+  router.get('/v1/uploads/:id/parts/uploaded', async (req, res) => {
+    const video = await openUpload(req);
+    if (!video.source.uploadId) throw new AppError('conflict', 'this upload is a single PUT/POST, not multipart');
+    res.json({ parts: await storage.listParts(videoKeys.source(video.id), video.source.uploadId) });
+  });
+
+  router.post('/v1/uploads/:id/complete', async (req, res) => {
+    const video = await openUpload(req);
+    const { uploadId, partSize } = video.source;
+    if (!uploadId || !partSize) throw new AppError('conflict', 'this upload is a single PUT/POST, not multipart');
+    const given = parseBody(completeBody, req.body).parts;
+    const uploaded = await storage.listParts(videoKeys.source(video.id), uploadId);
+    const parts = given ?? uploaded;
+    const partCount = Math.ceil(video.source.size / partSize);
+    const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !uploaded.some((p) => p.partNumber === n));
+    if (missing.length > 0) throw new AppError('conflict', `parts not uploaded yet: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}`, { missing });
+    const bytes = uploaded.filter((p) => p.partNumber <= partCount).reduce((sum, p) => sum + p.size, 0);
+    if (bytes !== video.source.size) throw new AppError('conflict', `uploaded ${bytes} bytes, declared ${video.source.size}`);
+    await storage.completeMultipart(videoKeys.source(video.id), uploadId, [...parts].sort((a, b) => a.partNumber - b.partNumber));
+    res.json({ videoId: video.id, status: 'uploading', statusUrl: `/v1/videos/${video.id}` });
+  });
+
+  router.delete('/v1/uploads/:id', async (req, res) => {
+    const video = await openUpload(req);
+    if (video.source.uploadId) await storage.abortMultipart(videoKeys.source(video.id), video.source.uploadId);
+    await videos.put({ ...video, status: 'failed', failureReason: 'upload cancelled', updatedAt: new Date().toISOString() });
+    res.status(204).end();
+  });
+  return router;
+}

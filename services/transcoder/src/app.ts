@@ -1,0 +1,53 @@
+import { timingSafeEqual } from 'node:crypto';
+import express from 'express';
+import type { Config } from '@vidgate/common/config';
+import { AppError, errorBody } from '@vidgate/common/errors';
+import type { Logger } from '@vidgate/common/logger';
+import type { JobQueue } from './job-queue.ts';
+import { sourcesInEvent } from './minio-event.ts';
+import type { TranscoderMetrics } from './transcoder-metrics.ts';
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from((header ?? '').replace(/^Bearer /i, ''));
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The transcoder's HTTP side: MinIO's webhook, health and metrics. */
+export function createApp(deps: { config: Config; queue: JobQueue; metrics: TranscoderMetrics; logger: Logger }): express.Express {
+  const { config, queue, metrics, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '1mb' }));
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok', queued: queue.depth }));
+  app.get('/metrics', async (_req, res) => {
+    metrics.queueDepth.set(queue.depth);
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.post('/events/minio', (req, res) => {
+    if (!tokenMatches(req.get('authorization'), config.transcoder.webhookToken)) {
+      metrics.events.inc({ result: 'unauthorized' });
+      throw new AppError('token_invalid', 'the webhook token is wrong');
+    }
+    const sources = sourcesInEvent(req.body, config.minio.bucket);
+    if (!sources) {
+      metrics.events.inc({ result: 'malformed' });
+      throw new AppError('invalid_body', 'not a bucket notification');
+    }
+    for (const { videoId } of sources) {
+      const added = queue.add(videoId);
+      metrics.events.inc({ result: added ? 'queued' : 'duplicate' });
+      logger.info({ videoId, added }, added ? 'upload event: job queued' : 'upload event: job already queued or running');
+    }
+    res.json({ queued: sources.length });
+  });
+  app.use((_req, _res) => {
+    throw new AppError('not_found', 'no such route');
+  });
+  app.use(((err, _req, res, _next) => {
+    const appError = err instanceof AppError ? err : new AppError('internal', String(err));
+    if (appError.status >= 500) logger.error({ err }, 'request failed');
+    res.status(appError.status).json(errorBody(appError));
+  }) as express.ErrorRequestHandler);
+  return app;
+}

@@ -1,0 +1,49 @@
+import { ConfigError, loadConfig } from '@vidgate/common/config';
+import { createLogger } from '@vidgate/common/logger';
+import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
+import { createVideoStore } from '@vidgate/common/video-store';
+import { createApp } from './app.ts';
+import { createJobQueue } from './job-queue.ts';
+import { findUnfinished } from './reconcile.ts';
+import { createTranscodeJob } from './transcode-job.ts';
+import { createTranscoderMetrics } from './transcoder-metrics.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`vidgate transcoder: ${err.message}`);
+  process.exit(2);
+}
+const logger = createLogger({ name: 'transcoder', level: config.logLevel });
+const client = minioClient(config.minio, config.minio.transcoder);
+const objects = createMinioStore(client, config.minio.bucket);
+const videos = createVideoStore(objects);
+const metrics = createTranscoderMetrics();
+const transcode = createTranscodeJob({ config, client, videos, metrics, logger });
+const queue = createJobQueue({
+  concurrency: config.transcoder.concurrency,
+  run: transcode,
+  onError: (videoId, err) => logger.error({ err, videoId }, 'job crashed'),
+});
+
+const server = createApp({ config, queue, metrics, logger }).listen(config.transcoder.port, config.bindHost, () => {
+  logger.info({ port: config.transcoder.port, concurrency: config.transcoder.concurrency }, 'transcoder listening');
+});
+
+// Restart safety: pick up what a previous run left unfinished.
+findUnfinished(objects, videos)
+  .then((ids) => {
+    for (const id of ids) queue.add(id);
+    if (ids.length > 0) logger.info({ videoIds: ids }, 'resuming unfinished videos');
+  })
+  .catch((err) => logger.error({ err }, 'could not list unfinished videos'));
+
+function shutdown(signal: string) {
+  logger.info({ signal }, 'shutting down; unfinished jobs resume on the next start');
+  server.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2_000).unref();
+}
+process.once('SIGTERM', () => shutdown('SIGTERM'));
+process.once('SIGINT', () => shutdown('SIGINT'));

@@ -1,0 +1,102 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from 'minio';
+import type { Config } from '@vidgate/common/config';
+import type { Logger } from '@vidgate/common/logger';
+import { videoKeys, type Video } from '@vidgate/common/video';
+import type { VideoStore } from '@vidgate/common/video-store';
+import { packageHls } from './package-hls.ts';
+import { ProbeError } from './probe.ts';
+import { publishHls, storedRenditions } from './publish-hls.ts';
+import type { TranscoderMetrics } from './transcoder-metrics.ts';
+
+export interface TranscodeDeps {
+  config: Config;
+  client: Client;
+  videos: VideoStore;
+  metrics: TranscoderMetrics;
+  logger: Logger;
+}
+
+const PROGRESS_STEP = 0.05;
+/** Share of the progress bar the encode takes; publishing the objects is the rest. */
+const ENCODE_SHARE = 0.9;
+
+async function removePrefix(client: Client, bucket: string, prefix: string): Promise<void> {
+  const keys: string[] = [];
+  for await (const item of client.listObjectsV2(bucket, prefix, true)) if (item.name) keys.push(item.name);
+  if (keys.length > 0) await client.removeObjects(bucket, keys);
+}
+
+/**
+ * One job: uploads/<id>/source → validated with ffprobe → HLS ladder → objects
+ * under videos/<id>/hls/ → status ready. Any failure ends as `failed` with a
+ * readable reason and no half-published renditions.
+ */
+export function createTranscodeJob(deps: TranscodeDeps) {
+  const { config, client, videos, metrics, logger } = deps;
+  const bucket = config.minio.bucket;
+
+  return async function transcode(videoId: string): Promise<void> {
+    let video = await videos.get(videoId);
+    const sourceKey = videoKeys.source(videoId);
+    const stat = await client.statObject(bucket, sourceKey).catch(() => undefined);
+    if (!video || !stat) {
+      logger.warn({ videoId, hasMetadata: Boolean(video), hasSource: Boolean(stat) }, 'nothing to transcode');
+      metrics.jobs.inc({ outcome: 'skipped' });
+      return;
+    }
+    if (video.status === 'ready' && video.source?.processedEtag === stat.etag) {
+      logger.info({ videoId }, 'already transcoded from this source; event ignored');
+      metrics.jobs.inc({ outcome: 'skipped' });
+      return;
+    }
+    const update = async (patch: Partial<Video>) => {
+      video = { ...video!, ...patch, updatedAt: new Date().toISOString() };
+      await videos.put(video);
+    };
+    const started = Date.now();
+    const work = await mkdtemp(join(config.transcoder.workDir ?? tmpdir(), `vidgate-${videoId}-`));
+    const hlsPrefix = videoKeys.hlsPrefix(videoId);
+    try {
+      await update({ status: 'processing', progress: 0, failureReason: undefined });
+      logger.info({ videoId, bytes: stat.size }, 'transcoding');
+      const input = join(work, 'source');
+      await client.fGetObject(bucket, sourceKey, input);
+      let shown = 0;
+      const result = await packageHls({
+        input,
+        outDir: join(work, 'hls'),
+        signal: AbortSignal.timeout(config.transcoder.timeoutSeconds * 1000),
+        onProgress: (fraction) => {
+          if (fraction - shown < PROGRESS_STEP) return;
+          shown = fraction;
+          update({ progress: Math.round(fraction * ENCODE_SHARE * 100) / 100 }).catch((err) => logger.warn({ err, videoId }, 'progress not saved'));
+        },
+      });
+      await removePrefix(client, bucket, hlsPrefix); // renditions of an earlier source, if any
+      await publishHls({ client, bucket, videoId, dir: join(work, 'hls'), files: result.files });
+      await update({
+        status: 'ready',
+        progress: 1,
+        durationSeconds: result.probe.durationSeconds,
+        renditions: storedRenditions(result.renditions),
+        source: video.source ? { ...video.source, processedEtag: stat.etag } : undefined,
+      });
+      metrics.jobs.inc({ outcome: 'ready' });
+      metrics.duration.observe({ outcome: 'ready' }, (Date.now() - started) / 1000);
+      logger.info({ videoId, seconds: (Date.now() - started) / 1000, renditions: result.renditions.map((r) => r.name) }, 'ready');
+    } catch (err) {
+      const reason = err instanceof ProbeError ? err.reason : 'transcoding failed; the source is kept for inspection';
+      logger.error({ err, videoId }, 'transcode failed');
+      await removePrefix(client, bucket, hlsPrefix).catch(() => {});
+      if (err instanceof ProbeError && config.transcoder.failedUploads === 'delete') await client.removeObject(bucket, sourceKey).catch(() => {});
+      await update({ status: 'failed', failureReason: reason });
+      metrics.jobs.inc({ outcome: 'failed' });
+      metrics.duration.observe({ outcome: 'failed' }, (Date.now() - started) / 1000);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  };
+}

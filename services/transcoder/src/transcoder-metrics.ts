@@ -1,0 +1,17 @@
+import client from 'prom-client';
+
+export function createTranscoderMetrics() {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'vidgate_transcoder_' });
+  new client.Gauge({ name: 'vidgate_build_info', help: 'Build information; always 1', labelNames: ['service', 'version', 'node'], registers: [registry] })
+    .set({ service: 'transcoder', version: process.env.npm_package_version ?? '0.1.0', node: process.version }, 1);
+  return {
+    registry,
+    jobs: new client.Counter({ name: 'vidgate_transcode_jobs_total', help: 'Transcode jobs by outcome (ready, failed, skipped)', labelNames: ['outcome'], registers: [registry] }),
+    duration: new client.Histogram({ name: 'vidgate_transcode_duration_seconds', help: 'Wall time of finished transcode jobs', labelNames: ['outcome'], buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600], registers: [registry] }),
+    events: new client.Counter({ name: 'vidgate_upload_events_total', help: 'Bucket notifications received, by what was done with them', labelNames: ['result'], registers: [registry] }),
+    queueDepth: new client.Gauge({ name: 'vidgate_transcode_queue_depth', help: 'Jobs queued or running', registers: [registry] }),
+  };
+}
+
+export type TranscoderMetrics = ReturnType<typeof createTranscoderMetrics>;

@@ -1,0 +1,51 @@
+import { chromium, type Browser, type Page, type Request, type Response } from 'playwright-core';
+
+/** Debian's chromium (apt-get install chromium); see /work/shared/FIELD-NOTES.md. */
+export const CHROMIUM = process.env.VIDGATE_CHROMIUM ?? '/usr/bin/chromium';
+
+const ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--autoplay-policy=no-user-gesture-required',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 20_000 });
+}
+
+export interface Exchange {
+  url: string;
+  path: string;
+  method: string;
+  resourceType: string;
+  status?: number;
+  failure?: string;
+}
+
+/**
+ * Records every request the page makes with the response it got (or why it
+ * got none), so a test can assert on the whole conversation afterwards.
+ */
+export function recordTraffic(page: Page): Exchange[] {
+  const log: Exchange[] = [];
+  const byRequest = new Map<Request, Exchange>();
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    const entry: Exchange = { url: req.url(), path: url.pathname, method: req.method(), resourceType: req.resourceType() };
+    byRequest.set(req, entry);
+    log.push(entry);
+  });
+  page.on('response', (res: Response) => {
+    const entry = byRequest.get(res.request());
+    if (entry) entry.status = res.status();
+  });
+  page.on('requestfailed', (req) => {
+    const entry = byRequest.get(req);
+    if (entry) entry.failure = req.failure()?.errorText ?? 'failed';
+  });
+  return log;
+}

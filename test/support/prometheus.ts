@@ -1,0 +1,35 @@
+import { AUTH } from './test-stack.ts';
+
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Parses Prometheus text exposition (format 0.0.4): one sample a line, comments skipped. */
+export function parseMetrics(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m) throw new Error(`not a Prometheus sample: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    }
+    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+/** The auth service's own /metrics, straight from its port (nginx does not expose it). */
+export async function scrapeAuth(): Promise<Sample[]> {
+  const res = await fetch(`${AUTH}/metrics`);
+  if (res.status !== 200) throw new Error(`GET ${AUTH}/metrics answered ${res.status}`);
+  return parseMetrics(await res.text());
+}
+
+/** Sum of the samples of one metric whose labels pass `where`. */
+export function sum(samples: readonly Sample[], name: string, where: (labels: Record<string, string>) => boolean = () => true): number {
+  return samples.filter((s) => s.name === name && where(s.labels)).reduce((total, s) => total + s.value, 0);
+}
