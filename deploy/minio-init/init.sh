@@ -49,7 +49,7 @@ add_service_user vidgate-auth "${VIDGATE_AUTH_S3_ACCESS_KEY:?}" "$auth_secret"
 add_service_user vidgate-transcoder "${VIDGATE_TRANSCODER_S3_ACCESS_KEY:?}" "$transcoder_secret"
 
 arn="arn:minio:sqs::VIDGATE:webhook"
-if ! mc event ls "vidgate/$bucket" "$arn" 2>/dev/null | grep -q 'uploads/'; then
+if ! mc event ls "vidgate/$bucket" 2>/dev/null | grep -q "VIDGATE:webhook"; then
     mc event add "vidgate/$bucket" "$arn" --event put --prefix uploads/ --suffix /source >/dev/null
 fi
 echo "minio-init: bucket $bucket is private; users for nginx (read-only), auth and transcoder are ready; uploads notify the transcoder"

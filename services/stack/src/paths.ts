@@ -17,6 +17,7 @@ export function stackPaths(dataDir: string) {
     nginxLogs: resolve(root, 'nginx/logs'),
     web: resolve(root, 'web'),
     logs: resolve(root, 'logs'),
+    run: resolve(root, 'run'),
   };
 }
 

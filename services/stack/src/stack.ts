@@ -6,6 +6,7 @@ import { initMinio, minioServerArgs, minioServerEnv } from './minio-setup.ts';
 import { REPO_ROOT, stackPaths, type StackPaths } from './paths.ts';
 import { startNginx } from './nginx-process.ts';
 import { findTool } from './tools.ts';
+import { supervise, type Supervised } from './supervisor.ts';
 import { waitForHttp } from './wait-ready.ts';
 import { prepareWebRoot } from './web-root.ts';
 
@@ -32,68 +33,74 @@ export interface Stack {
   readonly crashed: Promise<string>;
 }
 
+/** Waits for a just-started process to answer; stops it if it never does. */
+async function readyOrStopped(child: ManagedProcess, url: string, timeoutMs: number): Promise<ManagedProcess> {
+  try {
+    await waitForHttp(url, { timeoutMs, exited: child.exited, what: child.name });
+    return child;
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const say = options.progress ?? (() => {});
   let config = options.config;
   const paths = stackPaths(config.dataDir);
-  for (const dir of [paths.minioData, paths.minioEvents, paths.logs]) await mkdir(dir, { recursive: true });
+  for (const dir of [paths.minioData, paths.minioEvents, paths.logs, paths.run]) await mkdir(dir, { recursive: true });
   await prepareWebRoot(paths.web);
-  const children: ManagedProcess[] = [];
-  let stopping = false;
+  const running: Supervised[] = [];
   let reportCrash: (what: string) => void = () => {};
   const crashed = new Promise<string>((resolve) => (reportCrash = resolve));
-  // A child that exits while it is still part of the stack has crashed.
-  const track = <T extends ManagedProcess>(child: T): T => {
-    children.push(child);
-    void child.exited.then((code) => {
-      if (!stopping && children.includes(child)) reportCrash(`${child.name} exited (${String(code)})`);
-    });
-    return child;
+  const keep = async <T extends ManagedProcess>(name: string, restartOnCrash: boolean, start: () => Promise<T>) => {
+    const supervised = await supervise({ name, start, runDir: paths.run, restartOnCrash, onCrash: reportCrash, say });
+    running.push(supervised);
+    return supervised;
   };
   const stop = async () => {
-    stopping = true;
-    for (const child of [...children].reverse()) await child.stop();
+    for (const child of running.reverse()) await child.stop();
   };
   const local = (port: number) => `http://${config.bindHost}:${port}`;
 
   try {
     say(`starting MinIO on ${local(config.ports.minio)} (data in ${paths.minioData})`);
-    const minio = track(startProcess({
-      name: 'minio', command: findTool('minio'), args: minioServerArgs(config, paths.minioData),
-      env: minioServerEnv(config, paths.minioEvents), logFile: resolve(paths.logs, 'minio.log'),
-    }));
-    await waitForHttp(`${config.minio.endpoint}/minio/health/ready`, { timeoutMs: 60_000, exited: minio.exited, what: 'MinIO' });
+    await keep('minio', false, async () => {
+      const minio = startProcess({
+        name: 'minio', command: findTool('minio'), args: minioServerArgs(config, paths.minioData),
+        env: minioServerEnv(config, paths.minioEvents), logFile: resolve(paths.logs, 'minio.log'),
+      });
+      return readyOrStopped(minio, `${config.minio.endpoint}/minio/health/ready`, 60_000);
+    });
     say(await initMinio(config));
     if (options.seed) await options.seed(config, paths);
 
     // A TypeScript service of services/<name>, run with tsx, ready when /healthz answers.
-    const startService = async (name: string, port: number, env: NodeJS.ProcessEnv) => {
+    let env = options.env;
+    const startService = async (name: string, port: number) => {
       say(`starting the ${name} service on ${local(port)}`);
       const service = startProcess({
         name, command: process.execPath, args: ['--import', 'tsx', resolve(REPO_ROOT, `services/${name}/src/server.ts`)],
         env, cwd: REPO_ROOT, logFile: resolve(paths.logs, `${name}.log`),
       });
-      await waitForHttp(`${local(port)}/healthz`, { timeoutMs: 30_000, exited: service.exited, what: `${name} service` });
-      return service;
+      return readyOrStopped(service, `${local(port)}/healthz`, 30_000);
     };
-    track(await startService('transcoder', config.transcoder.port, options.env));
-    let auth = track(await startService('auth', config.ports.auth, options.env));
+    await keep('transcoder', true, () => startService('transcoder', config.transcoder.port));
+    const auth = await keep('auth', true, () => startService('auth', config.ports.auth));
 
     say(`starting nginx on ${local(config.ports.origin)}`);
-    const nginx = track(await startNginx({ config, paths, extra: options.nginxExtra }));
+    const nginx = await keep('nginx', false, () => startNginx({ config, paths, extra: options.nginxExtra }));
 
     return {
       get config() { return config; },
       paths,
       originUrl: local(config.ports.origin),
       authUrl: local(config.ports.auth),
-      async reload(next, env) {
+      async reload(next, nextEnv) {
         config = next;
-        await nginx.reload(next);
-        const old = auth;
-        children.splice(children.indexOf(old), 1);
-        await old.stop();
-        auth = track(await startService('auth', next.ports.auth, env));
+        env = nextEnv;
+        await nginx.current.reload(next);
+        await auth.restart();
       },
       stop,
       crashed,

@@ -1,0 +1,73 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { ManagedProcess } from './managed-process.ts';
+
+export interface Supervised<T extends ManagedProcess = ManagedProcess> {
+  readonly name: string;
+  readonly current: T;
+  /** Stops the process on purpose and starts a new one (e.g. after a config change). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SuperviseOptions<T extends ManagedProcess> {
+  name: string;
+  start: () => Promise<T>;
+  /** Where <name>.pid is kept, for operators and for tests that kill a service. */
+  runDir: string;
+  /** Restart after a crash (services) or give up at once (MinIO, nginx). */
+  restartOnCrash: boolean;
+  onCrash: (what: string) => void;
+  say: (message: string) => void;
+}
+
+const MAX_RESTARTS = 5;
+const WINDOW_MS = 60_000;
+
+/**
+ * Keeps one process of a kind running: a crashed service is restarted, up to
+ * MAX_RESTARTS times a minute, after which the stack is told it crashed.
+ */
+export async function supervise<T extends ManagedProcess>(options: SuperviseOptions<T>): Promise<Supervised<T>> {
+  const pidFile = resolve(options.runDir, `${options.name}.pid`);
+  const crashes: number[] = [];
+  let stopped = false;
+  let current: T;
+
+  const launch = async () => {
+    const child = await options.start();
+    current = child;
+    await writeFile(pidFile, `${child.pid ?? ''}\n`);
+    void child.exited.then((code) => {
+      if (stopped || current !== child) return;
+      const now = Date.now();
+      crashes.push(now);
+      while (crashes.length > 0 && crashes[0]! < now - WINDOW_MS) crashes.shift();
+      if (!options.restartOnCrash || crashes.length > MAX_RESTARTS) {
+        options.onCrash(`${options.name} exited (${String(code)})${options.restartOnCrash ? ' too often' : ''}`);
+        return;
+      }
+      options.say(`${options.name} exited (${String(code)}); restarting it`);
+      launch().catch((err: Error) => options.onCrash(`${options.name} could not restart: ${err.message}`));
+    });
+  };
+  await launch();
+
+  return {
+    name: options.name,
+    get current() {
+      return current;
+    },
+    async restart() {
+      const old = current;
+      current = undefined as unknown as T; // the old process's exit is not a crash
+      await old.stop();
+      await launch();
+    },
+    async stop() {
+      stopped = true;
+      await current?.stop();
+      await rm(pidFile, { force: true });
+    },
+  };
+}
