@@ -10,6 +10,7 @@ import { requestLog } from './http/request-log.ts';
 import { demoLoginRoutes } from './routes/demo-login.ts';
 import { healthRoutes } from './routes/health.ts';
 import { hlsRoutes } from './routes/hls.ts';
+import { legacyProxyRoutes } from './routes/legacy-proxy.ts';
 import { playbackRoutes } from './routes/playback.ts';
 import { signRoutes } from './routes/sign.ts';
 import { uploadRoutes } from './routes/uploads.ts';
@@ -46,6 +47,7 @@ export function createApp(config: Config, deps: AppDeps): express.Express {
   app.use(hlsRoutes({ ...shared, objects: deps.store, cache }));
   app.use(videoRoutes({ config, videos, objects: deps.store }));
   app.use(uploadRoutes({ config, videos, storage: deps.uploads }));
+  app.use(legacyProxyRoutes({ config, videos }));
   if (config.playback.demoLogin) app.use(demoLoginRoutes(config));
   app.use(notFound);
   app.use(errorHandler);

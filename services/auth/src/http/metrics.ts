@@ -27,22 +27,28 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/** Bytes of a socket already attributed to earlier requests on it (keep-alive). */
+const accounted = new WeakMap<object, { read: number; written: number }>();
+
 /**
  * Counts each request's bytes on its socket (headers and body, both ways), so
- * the figure is what really crossed this process, chunked or not.
+ * the figure is what really crossed this process, chunked or not. Requests on a
+ * keep-alive connection are sequential, so whatever the socket moved since the
+ * previous request finished belongs to this one.
  */
 export function measure(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const socket = req.socket;
-    const readAtStart = socket.bytesRead;
-    const writtenAtStart = socket.bytesWritten;
     const stop = metrics.duration.startTimer();
     res.once('finish', () => {
       const route = req.route?.path ? String(req.route.path) : 'unmatched';
+      const before = accounted.get(socket) ?? { read: 0, written: 0 };
+      const now = { read: socket.bytesRead, written: socket.bytesWritten };
+      accounted.set(socket, now);
       metrics.requests.inc({ route, method: req.method, status: String(res.statusCode) });
       stop({ route, method: req.method });
-      metrics.backendBytes.inc({ route, direction: 'in' }, Math.max(0, socket.bytesRead - readAtStart));
-      metrics.backendBytes.inc({ route, direction: 'out' }, Math.max(0, socket.bytesWritten - writtenAtStart));
+      metrics.backendBytes.inc({ route, direction: 'in' }, Math.max(0, now.read - before.read));
+      metrics.backendBytes.inc({ route, direction: 'out' }, Math.max(0, now.written - before.written));
     });
     next();
   };
