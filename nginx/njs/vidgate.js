@@ -76,6 +76,7 @@ function sendError(r, status, error) {
 function media(r) {
     if (r.method !== 'GET' && r.method !== 'HEAD') {
         r.headersOut['Allow'] = 'GET, HEAD';
+        r.variables.vidgate_reject = 'method_not_allowed';
         return sendError(r, 405, 'method_not_allowed');
     }
     var kid = r.variables.arg_kid;

@@ -3,12 +3,15 @@ import { resolve } from 'node:path';
 import { REPO_ROOT } from '../../services/stack/src/paths.ts';
 import { seedDemoObject, seedDemoVideo } from '../../services/stack/src/seed-demo.ts';
 import { startStack, type Stack } from '../../services/stack/src/stack.ts';
+import { acquireStackLock } from './stack-lock.ts';
 import { TEST_ENV, testConfig } from './test-stack.ts';
 
 let stack: Stack | undefined;
+let unlock: (() => Promise<void>) | undefined;
 
 /** Starts the real stack (MinIO, nginx, services) once for the black-box suite. */
 export async function setup() {
+  unlock = await acquireStackLock(resolve(REPO_ROOT, `${testConfig.dataDir}.lock`), 20 * 60_000);
   await rm(resolve(REPO_ROOT, testConfig.dataDir), { recursive: true, force: true });
   const started = Date.now();
   stack = await startStack({
@@ -25,4 +28,5 @@ export async function setup() {
 
 export async function teardown() {
   await stack?.stop();
+  await unlock?.();
 }

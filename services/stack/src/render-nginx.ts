@@ -16,7 +16,8 @@ export function renderTemplate(text: string, vars: Readonly<Record<string, strin
 
 /** The keys map and upstream credentials, kept out of the templates and out of git. */
 export function renderSecrets(config: Config): string {
-  const keys = [...config.signing.keys].map(([kid, key]) => `    "${kid}" "${key}";`).join('\n');
+  // Regex entries: plain map strings compare case-insensitively, key ids must not.
+  const keys = [...config.signing.keys].map(([kid, key]) => `    "~^${kid}$" "${key}";`).join('\n');
   const { accessKey, secretKey } = config.minio.nginx;
   return [
     '# Rendered secrets: signing keys by key id and the read-only MinIO user. Never commit.',

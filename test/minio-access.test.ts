@@ -1,0 +1,121 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { minioClient } from '@vidgate/common/minio-store';
+import { BUCKET, getObject, putObject, rootClient } from './support/media-fixtures.ts';
+import { testConfig } from './support/test-stack.ts';
+
+// The bucket is private and each service's MinIO user can do only its job
+// (deploy/minio-init): anyone reaching MinIO directly, or holding nginx's
+// credentials, still cannot read unsigned, list, write or delete.
+const MINIO = testConfig.minio.endpoint;
+const KEY = 'it-minio/object.txt';
+const CONTENT = Buffer.from('minio-access fixture\n');
+const nginxUser = minioClient(testConfig.minio, testConfig.minio.nginx);
+const authUser = minioClient(testConfig.minio, testConfig.minio.auth);
+const PUBLIC_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { AWS: ['*'] }, Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${BUCKET}/*`] }],
+});
+
+async function s3ErrorCode(work: Promise<unknown>): Promise<string> {
+  try {
+    await work;
+  } catch (err) {
+    return String((err as { code?: string }).code ?? (err as Error).message);
+  }
+  return 'succeeded';
+}
+
+function listAll(client: typeof rootClient, prefix: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const names: string[] = [];
+    const stream = client.listObjectsV2(BUCKET, prefix, true);
+    stream.on('data', (o: { name?: string }) => names.push(o.name ?? ''));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(names));
+  });
+}
+
+async function expectUnchanged() {
+  expect((await getObject(KEY)).equals(CONTENT)).toBe(true);
+}
+
+beforeAll(async () => {
+  await putObject(KEY, CONTENT, 'text/plain');
+});
+
+describe('anonymous requests straight to MinIO', () => {
+  const anonymous = async (method: string, path: string, body?: string) => {
+    const res = await fetch(`${MINIO}${path}`, { method, body, redirect: 'manual' });
+    return { status: res.status, text: await res.text() };
+  };
+
+  it.each([
+    ['GET an object', 'GET', `/${BUCKET}/${KEY}`, undefined],
+    ['HEAD an object', 'HEAD', `/${BUCKET}/${KEY}`, undefined],
+    ['PUT an object', 'PUT', `/${BUCKET}/it-minio/anonymous.txt`, 'anonymous write'],
+    ['overwrite an object', 'PUT', `/${BUCKET}/${KEY}`, 'anonymous overwrite'],
+    ['DELETE an object', 'DELETE', `/${BUCKET}/${KEY}`, undefined],
+    ['list the bucket (v2)', 'GET', `/${BUCKET}/?list-type=2`, undefined],
+    ['list the bucket (v1)', 'GET', `/${BUCKET}/`, undefined],
+    ['read the bucket policy', 'GET', `/${BUCKET}/?policy`, undefined],
+    ['list all buckets', 'GET', '/', undefined],
+  ])('%s → 403 AccessDenied', async (_name, method, path, body) => {
+    const res = await anonymous(method, path, body);
+    expect(res.status).toBe(403);
+    if (method !== 'HEAD') expect(res.text).toContain('<Code>AccessDenied</Code>');
+    expect(res.text).not.toContain(CONTENT.toString());
+  });
+
+  it('changed nothing', async () => {
+    await expectUnchanged();
+    expect(await s3ErrorCode(rootClient.statObject(BUCKET, 'it-minio/anonymous.txt'))).toBe('NotFound');
+  });
+});
+
+describe("nginx's MinIO user (read-only)", () => {
+  it('can read an object', async () => {
+    expect((await getObject(KEY, nginxUser)).equals(CONTENT)).toBe(true);
+  });
+
+  it.each([
+    ['write a new object', () => nginxUser.putObject(BUCKET, 'it-minio/by-nginx.txt', Buffer.from('x'))],
+    ['overwrite an object', () => nginxUser.putObject(BUCKET, KEY, Buffer.from('overwritten by nginx'))],
+    ['copy onto an object', () => nginxUser.copyObject(BUCKET, 'it-minio/copy.txt', `/${BUCKET}/${KEY}`)],
+    ['delete an object', () => nginxUser.removeObject(BUCKET, KEY)],
+    ['list objects', () => listAll(nginxUser, 'it-minio/')],
+    ['read the bucket policy', () => nginxUser.getBucketPolicy(BUCKET)],
+    ['make the bucket public', () => nginxUser.setBucketPolicy(BUCKET, PUBLIC_POLICY)],
+    ['start a multipart upload', () => nginxUser.initiateNewMultipartUpload(BUCKET, 'it-minio/multipart.bin', {})],
+  ])('cannot %s (AccessDenied)', async (_name, work) => {
+    expect(await s3ErrorCode(work())).toBe('AccessDenied');
+  });
+
+  it('cannot delete through a multi-object delete either', async () => {
+    await nginxUser.removeObjects(BUCKET, [KEY]).catch(() => undefined); // S3 reports per-key errors in a 200
+    await expectUnchanged();
+  });
+
+  it('changed nothing', async () => {
+    await expectUnchanged();
+    expect(await listAll(rootClient, 'it-minio/')).toEqual([KEY]);
+  });
+});
+
+describe("the auth service's MinIO user", () => {
+  const key = 'it-minio/by-auth.txt';
+
+  it('can write, read and delete objects', async () => {
+    await authUser.putObject(BUCKET, key, Buffer.from('written by auth'), undefined, { 'Content-Type': 'text/plain' });
+    expect((await getObject(key, authUser)).toString()).toBe('written by auth');
+    expect((await getObject(key)).toString()).toBe('written by auth');
+    await authUser.removeObject(BUCKET, key);
+    expect(await s3ErrorCode(rootClient.statObject(BUCKET, key))).toBe('NotFound');
+  });
+
+  it('cannot make the bucket public or read its policy', async () => {
+    expect(await s3ErrorCode(authUser.setBucketPolicy(BUCKET, PUBLIC_POLICY))).toBe('AccessDenied');
+    expect(await s3ErrorCode(authUser.getBucketPolicy(BUCKET))).toBe('AccessDenied');
+    const res = await fetch(`${MINIO}/${BUCKET}/${KEY}`);
+    expect(res.status).toBe(403);
+  });
+});
