@@ -7,7 +7,6 @@ const whole = z.string().regex(/^[0-9]+$/, 'must be a whole number written in di
 const path = z.string().min(1, 'must be a file path');
 
 const schema = z.object({
-  VIDGATE_COLLECTOR_PORT: whole.pipe(z.number().int().min(1).max(65535)).default(8082),
   VIDGATE_COLLECTOR_LOG: path,
   VIDGATE_COLLECTOR_STATE: path,
   // Below 100 ms the polls cost more than they gain; above 60 s the lag gauge is stale.
@@ -31,7 +30,7 @@ export function loadCollectorConfig(env: Env = process.env) {
     logLevel: shared.logLevel,
     bindHost: shared.bindHost,
     bucket: shared.minio.bucket,
-    port: e.VIDGATE_COLLECTOR_PORT,
+    port: shared.ports.collector,
     accessLog: e.VIDGATE_COLLECTOR_LOG,
     stateFile: e.VIDGATE_COLLECTOR_STATE,
     pollMs: e.VIDGATE_COLLECTOR_POLL_MS,

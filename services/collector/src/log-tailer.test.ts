@@ -68,7 +68,7 @@ describe('createLogTailer', () => {
     await second.tailer.poll();
     expect(first.lines).toEqual(['a', 'b']);
     expect(second.lines).toEqual(['half', 'c']);
-    expect(JSON.parse(await readFile(stateFile, 'utf8'))).toMatchObject({ offset: 12 });
+    expect(JSON.parse(await readFile(stateFile, 'utf8'))).toMatchObject({ offset: 11 });
   });
 
   it('starts from the beginning of the log when no position was saved, and waits for a missing log', async () => {
@@ -135,6 +135,17 @@ describe('createLogTailer', () => {
     expect(second.notices).toEqual([expect.stringContaining('lost')]);
   });
 
+  it('reads a log truncated while it was stopped from the start', async () => {
+    const first = await follow();
+    await writeFile(log, 'a\nb\n');
+    await first.tailer.poll();
+    await first.tailer.stop();
+    await writeFile(log, 'c\nd\ne\n'); // same inode, new content, longer than the saved offset
+    const second = await follow();
+    await second.tailer.poll();
+    expect(second.lines).toEqual(['c', 'd', 'e']);
+  });
+
   it('cuts a line longer than its read size instead of stalling on it', async () => {
     const { tailer, lines } = await follow();
     await writeFile(log, `${'x'.repeat(1.5 * 1024 * 1024)}\nok\n`);
@@ -145,6 +156,11 @@ describe('createLogTailer', () => {
   it('refuses a damaged state file rather than counting the log again', async () => {
     await writeFile(stateFile, '{"offset":');
     await expect(follow()).rejects.toBeInstanceOf(TailStateError);
+  });
+
+  it('refuses a state file it could not save later', async () => {
+    stateFile = join(dir, 'missing-folder', 'collector.state');
+    await expect(follow()).rejects.toThrow(/not writable/);
   });
 
   it('polls on its own once started and stops cleanly', async () => {

@@ -1,5 +1,4 @@
-import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { findRotated, headDigest, openAt, statPath, type OpenFile } from './log-file.ts';
 import { readTailState, writeTailState, type TailState } from './tail-state.ts';
 
 // Read size, and the longest line kept whole: a longer one is cut and its
@@ -40,40 +39,6 @@ export interface LogTailer {
   status(): TailStatus;
 }
 
-interface OpenFile {
-  handle: FileHandle;
-  inode: bigint;
-  offset: number;
-}
-
-async function openAt(path: string, offset: number): Promise<OpenFile | undefined> {
-  const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (!handle) return undefined;
-  return { handle, inode: (await handle.stat({ bigint: true })).ino, offset };
-}
-
-async function statPath(path: string) {
-  return stat(path, { bigint: true }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-}
-
-/** A rotated copy (access.log.1, access.log-20250101) of the log that still has the given inode. */
-async function findRotated(path: string, inode: bigint): Promise<OpenFile | undefined> {
-  const dir = dirname(path);
-  const name = basename(path);
-  for (const entry of await readdir(dir)) {
-    if (entry === name || !entry.startsWith(name)) continue;
-    const s = await statPath(join(dir, entry));
-    if (s?.isFile() && s.ino === inode) return openAt(join(dir, entry), 0);
-  }
-  return undefined;
-}
-
 function splitLines(bytes: Buffer): string[] {
   const lines = bytes.toString('utf8').split('\n');
   if (lines.at(-1) === '') lines.pop();
@@ -91,7 +56,7 @@ export async function createLogTailer(options: LogTailerOptions): Promise<LogTai
 
   const persist = async (file: OpenFile) => {
     if (saved?.inode === file.inode && saved.offset === file.offset) return;
-    const next = { inode: file.inode, offset: file.offset };
+    const next = { inode: file.inode, offset: file.offset, head: await headDigest(file) };
     await writeTailState(options.stateFile, next);
     saved = next;
   };
@@ -120,27 +85,36 @@ export async function createLogTailer(options: LogTailerOptions): Promise<LogTai
     lagBytes = Math.max(0, size - file.offset);
   };
 
+  // The saved position counts only for the file it was taken in: same inode
+  // and same first bytes (an inode is reused once its file is deleted).
+  const isSaved = async (file: OpenFile, state: TailState) => file.inode === state.inode && (await headDigest(file, state.offset)) === state.head;
+
   const openStart = async (): Promise<OpenFile | undefined> => {
     const opened = await openAt(options.file, 0);
     if (!opened || !saved) return opened;
-    if (opened.inode === saved.inode) return { ...opened, offset: saved.offset };
-    const old = await findRotated(options.file, saved.inode).catch(async (err: Error) => {
+    const state = saved;
+    if (await isSaved(opened, state)) return { ...opened, offset: state.offset };
+    const old = await findRotated(options.file, state.inode).catch(async (err: Error) => {
       await opened.handle.close();
       throw err;
     });
-    if (old) {
+    if (old && (await isSaved(old, state))) {
       await opened.handle.close();
-      notice('access log was rotated while stopped; finishing the rotated file first', { inode: String(saved.inode), offset: saved.offset });
-      return { ...old, offset: saved.offset };
+      notice('access log was rotated while stopped; finishing the rotated file first', { offset: state.offset });
+      return { ...old, offset: state.offset };
     }
-    notice('access log was rotated while stopped and the old file is gone; its unread lines are lost', { inode: String(saved.inode), offset: saved.offset });
+    await old?.handle.close();
+    notice('the file of the saved position is gone (rotated and deleted, or truncated, while stopped); its unread lines are lost', { offset: state.offset });
     await persist(opened);
     return opened;
   };
 
   const pollOnce = async () => {
     current ??= await openStart();
-    if (!current) return;
+    if (!current) {
+      lagBytes = 0; // no log yet: nginx has not started or not logged
+      return;
+    }
     const onPath = await statPath(options.file);
     if (onPath?.ino === current.inode) return drain(current, false);
     // Renamed away: nginx writes to the old file until it reopens its logs

@@ -27,7 +27,7 @@ const tailer = await createLogTailer({
   onNotice: (message, detail) => logger.warn(detail, message),
   onError: (err) => logger.error({ err }, 'cannot follow the access log'),
 }).catch((err: Error) => {
-  logger.fatal({ err }, 'cannot read the saved position');
+  logger.fatal({ err }, 'cannot use the state file');
   process.exit(2);
 });
 tailer.start();

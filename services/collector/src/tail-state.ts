@@ -1,4 +1,6 @@
-import { open, readFile, rename } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, open, readFile, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /** Where the tailer stopped: the file (by inode and first bytes) and the byte after the last line counted. */
 export interface TailState {
@@ -10,8 +12,20 @@ export interface TailState {
 
 export class TailStateError extends Error {}
 
-/** The saved position, or undefined when none was saved yet. A damaged file is an error, not a fresh start: that would count the log twice. */
+/**
+ * The saved position, or undefined when none was saved yet. The folder must be
+ * writable now: finding out at the first save would mean a collector that
+ * runs but never keeps its place.
+ */
 export async function readTailState(file: string): Promise<TailState | undefined> {
+  await access(dirname(file), constants.W_OK).catch((err: Error) => {
+    throw new TailStateError(`the folder of ${file} is not writable: ${err.message}`);
+  });
+  return readSaved(file);
+}
+
+// A damaged file is an error, not a fresh start: that would count the log twice.
+async function readSaved(file: string): Promise<TailState | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

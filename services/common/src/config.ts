@@ -54,6 +54,7 @@ const schema = z.object({
   VIDGATE_BIND_HOST: z.string().default('127.0.0.1'),
   VIDGATE_ORIGIN_PORT: port.default(8080),
   VIDGATE_AUTH_PORT: port.default(8081),
+  VIDGATE_COLLECTOR_PORT: port.default(8082),
   VIDGATE_MINIO_PORT: port.default(9000),
   VIDGATE_MINIO_CONSOLE_PORT: port.default(9001),
   VIDGATE_PUBLIC_URL: url.optional(),
@@ -155,7 +156,7 @@ export function loadConfig(env: Env = process.env) {
     logLevel: e.VIDGATE_LOG_LEVEL,
     dataDir: e.VIDGATE_DATA_DIR,
     bindHost: host,
-    ports: Object.freeze({ origin: e.VIDGATE_ORIGIN_PORT, auth: e.VIDGATE_AUTH_PORT, minio: e.VIDGATE_MINIO_PORT, minioConsole: e.VIDGATE_MINIO_CONSOLE_PORT }),
+    ports: Object.freeze({ origin: e.VIDGATE_ORIGIN_PORT, auth: e.VIDGATE_AUTH_PORT, collector: e.VIDGATE_COLLECTOR_PORT, minio: e.VIDGATE_MINIO_PORT, minioConsole: e.VIDGATE_MINIO_CONSOLE_PORT }),
     publicUrl: e.VIDGATE_PUBLIC_URL ?? `http://localhost:${e.VIDGATE_ORIGIN_PORT}`,
     authUpstream: e.VIDGATE_AUTH_UPSTREAM ?? `${host}:${e.VIDGATE_AUTH_PORT}`,
     minio: Object.freeze({

@@ -18,6 +18,7 @@ export function stackPaths(dataDir: string) {
     web: resolve(root, 'web'),
     logs: resolve(root, 'logs'),
     run: resolve(root, 'run'),
+    collector: resolve(root, 'collector'),
   };
 }
 

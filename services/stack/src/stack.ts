@@ -48,7 +48,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const say = options.progress ?? (() => {});
   let config = options.config;
   const paths = stackPaths(config.dataDir);
-  for (const dir of [paths.minioData, paths.minioEvents, paths.logs, paths.run]) await mkdir(dir, { recursive: true });
+  for (const dir of [paths.minioData, paths.minioEvents, paths.logs, paths.run, paths.collector]) await mkdir(dir, { recursive: true });
   await prepareWebRoot(paths.web);
   const running: Supervised[] = [];
   let reportCrash: (what: string) => void = () => {};
@@ -77,11 +77,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     // A TypeScript service of services/<name>, run with tsx, ready when /healthz answers.
     let env = options.env;
-    const startService = async (name: string, port: number) => {
+    const startService = async (name: string, port: number, extraEnv: NodeJS.ProcessEnv = {}) => {
       say(`starting the ${name} service on ${local(port)}`);
       const service = startProcess({
         name, command: process.execPath, args: ['--import', 'tsx', resolve(REPO_ROOT, `services/${name}/src/server.ts`)],
-        env, cwd: REPO_ROOT, logFile: resolve(paths.logs, `${name}.log`),
+        env: { ...env, ...extraEnv }, cwd: REPO_ROOT, logFile: resolve(paths.logs, `${name}.log`),
       });
       return readyOrStopped(service, `${local(port)}/healthz`, 30_000);
     };
@@ -90,6 +90,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     say(`starting nginx on ${local(config.ports.origin)}`);
     const nginx = await keep('nginx', false, () => startNginx({ config, paths, extra: options.nginxExtra }));
+    await keep('collector', true, () => startService('collector', config.ports.collector, {
+      VIDGATE_COLLECTOR_LOG: resolve(paths.nginxLogs, 'access.log'),
+      VIDGATE_COLLECTOR_STATE: resolve(paths.collector, 'state.json'),
+    }));
 
     return {
       get config() { return config; },

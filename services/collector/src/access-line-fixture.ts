@@ -1,0 +1,9 @@
+// Test data only: a line as nginx writes it, for the collector's unit tests.
+/** A line as nginx's `log_format vidgate` writes it. */
+export function accessLine(fields: Partial<Record<string, string | number>> = {}): string {
+  return JSON.stringify({
+    time: '2025-01-01T00:00:00+00:00', request_id: '0123456789abcdef0123456789abcdef', method: 'GET',
+    path: '/media/videos/v1/720p/seg_1.ts', status: 200, bytes_sent: 1000, body_bytes_sent: 800,
+    request_length: 300, request_time: 0.02, reject: '', upstream_status: '200', ...fields,
+  });
+}
