@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { REPO_ROOT } from '../../services/stack/src/paths.ts';
+import { REPO_ROOT, stackPaths } from '../../services/stack/src/paths.ts';
+import { stopLeftovers } from '../../services/stack/src/supervisor.ts';
 import { seedDemoObject, seedDemoVideo } from '../../services/stack/src/seed-demo.ts';
 import { startStack, type Stack } from '../../services/stack/src/stack.ts';
 import { acquireStackLock } from './stack-lock.ts';
@@ -12,6 +13,7 @@ let unlock: (() => Promise<void>) | undefined;
 /** Starts the real stack (MinIO, nginx, services) once for the black-box suite. */
 export async function setup() {
   unlock = await acquireStackLock(resolve(REPO_ROOT, `${testConfig.dataDir}.lock`), 20 * 60_000);
+  await stopLeftovers(stackPaths(testConfig.dataDir).run, (m) => console.log(`[test stack] ${m}`));
   await rm(resolve(REPO_ROOT, testConfig.dataDir), { recursive: true, force: true });
   const started = Date.now();
   stack = await startStack({

@@ -61,7 +61,7 @@ describe('health', () => {
   it('GET /healthz answers 200 while the process runs', async () => {
     const res = await request(app).get('/healthz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.body).toEqual({ status: 'ok', pid: process.pid });
   });
 
   it('GET /readyz answers 200 when the store answers', async () => {

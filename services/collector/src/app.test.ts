@@ -59,7 +59,7 @@ describe('collector app', () => {
   it('answers /healthz with 200 while the log can be followed and 503 when it cannot', async () => {
     let status: TailStatus = { offset: 0, lagBytes: 0 };
     const app = createApp({ registry: createOriginMetrics().registry, tailStatus: () => status });
-    await request(app).get('/healthz').expect(200, { status: 'ok', lagBytes: 0 });
+    await request(app).get('/healthz').expect(200, { status: 'ok', pid: process.pid, lagBytes: 0 });
     status = { offset: 0, lagBytes: 0, error: 'EACCES: permission denied, open /var/log/nginx/access.log' };
     const res = await request(app).get('/healthz').expect(503);
     expect(res.body).toEqual({ error: 'not_ready', message: expect.any(String) });

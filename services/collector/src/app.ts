@@ -19,7 +19,7 @@ export function createApp({ registry, tailStatus }: AppDeps): express.Express {
   app.get('/healthz', (_req, res) => {
     const { error, lagBytes } = tailStatus();
     if (error !== undefined) res.status(503).json({ error: 'not_ready', message: 'the access log cannot be followed; the collector log says why' });
-    else res.json({ status: 'ok', lagBytes });
+    else res.json({ status: 'ok', pid: process.pid, lagBytes });
   });
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such endpoint' });

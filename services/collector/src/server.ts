@@ -1,5 +1,6 @@
 import { ConfigError } from '@vidgate/common/config';
 import { createLogger } from '@vidgate/common/logger';
+import { serve } from '@vidgate/common/serve';
 import { createApp } from './app.ts';
 import { createClassifier } from './classify.ts';
 import { loadCollectorConfig } from './collector-config.ts';
@@ -33,19 +34,9 @@ const tailer = await createLogTailer({
 tailer.start();
 
 const app = createApp({ registry: metrics.registry, tailStatus: tailer.status });
-const server = app.listen(config.port, config.bindHost, () => {
-  logger.info({ port: config.port, host: config.bindHost, accessLog: config.accessLog, stateFile: config.stateFile }, 'collector listening');
-});
-server.headersTimeout = 15_000;
-server.requestTimeout = 30_000;
-
 // The position is saved after every batch; stopping only has to let the poll in flight finish.
-async function shutdown(signal: string) {
-  logger.info({ signal }, 'shutting down');
-  setTimeout(() => process.exit(1), 10_000).unref();
-  await tailer.stop();
-  server.close(() => process.exit(0));
-  server.closeIdleConnections();
-}
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));
+serve(app, {
+  name: 'collector', port: config.port, host: config.bindHost, logger,
+  details: { accessLog: config.accessLog, stateFile: config.stateFile },
+  beforeClose: () => tailer.stop(),
+});

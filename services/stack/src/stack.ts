@@ -6,7 +6,7 @@ import { initMinio, minioServerArgs, minioServerEnv } from './minio-setup.ts';
 import { REPO_ROOT, stackPaths, type StackPaths } from './paths.ts';
 import { startNginx } from './nginx-process.ts';
 import { findTool } from './tools.ts';
-import { supervise, type Supervised } from './supervisor.ts';
+import { stopLeftovers, supervise, type Supervised } from './supervisor.ts';
 import { waitForHttp } from './wait-ready.ts';
 import { prepareWebRoot } from './web-root.ts';
 
@@ -33,10 +33,15 @@ export interface Stack {
   readonly crashed: Promise<string>;
 }
 
-/** Waits for a just-started process to answer; stops it if it never does. */
-async function readyOrStopped(child: ManagedProcess, url: string, timeoutMs: number): Promise<ManagedProcess> {
+/**
+ * Waits for a just-started process to answer; stops it if it never does. With
+ * `ownPid`, the answer must carry the child's pid, so a stray process holding
+ * the port is not mistaken for it.
+ */
+async function readyOrStopped(child: ManagedProcess, url: string, timeoutMs: number, ownPid = false): Promise<ManagedProcess> {
   try {
-    await waitForHttp(url, { timeoutMs, exited: child.exited, what: child.name });
+    const ok = ownPid ? (status: number, body: string) => status === 200 && body.includes(`"pid":${child.pid}`) : undefined;
+    await waitForHttp(url, { timeoutMs, exited: child.exited, what: child.name, ok });
     return child;
   } catch (err) {
     await child.stop();
@@ -50,6 +55,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const paths = stackPaths(config.dataDir);
   for (const dir of [paths.minioData, paths.minioEvents, paths.logs, paths.run, paths.collector]) await mkdir(dir, { recursive: true });
   await prepareWebRoot(paths.web);
+  await stopLeftovers(paths.run, say);
   const running: Supervised[] = [];
   let reportCrash: (what: string) => void = () => {};
   const crashed = new Promise<string>((resolve) => (reportCrash = resolve));
@@ -83,7 +89,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         name, command: process.execPath, args: ['--import', 'tsx', resolve(REPO_ROOT, `services/${name}/src/server.ts`)],
         env: { ...env, ...extraEnv }, cwd: REPO_ROOT, logFile: resolve(paths.logs, `${name}.log`),
       });
-      return readyOrStopped(service, `${local(port)}/healthz`, 30_000);
+      return readyOrStopped(service, `${local(port)}/healthz`, 30_000, true);
     };
     await keep('transcoder', true, () => startService('transcoder', config.transcoder.port));
     const auth = await keep('auth', true, () => startService('auth', config.ports.auth));

@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ManagedProcess } from './managed-process.ts';
 
@@ -70,4 +70,34 @@ export async function supervise<T extends ManagedProcess>(options: SuperviseOpti
       await rm(pidFile, { force: true });
     },
   };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A stack whose supervisor was killed outright leaves its children running and
+ * holding the ports. Their pid files say who they are: stop those still running
+ * (only processes whose command line is one of the stack's own).
+ */
+export async function stopLeftovers(runDir: string, say: (message: string) => void): Promise<void> {
+  const files = (await readdir(runDir).catch(() => [] as string[])).filter((f) => f.endsWith('.pid'));
+  for (const file of files) {
+    const pid = Number((await readFile(resolve(runDir, file), 'utf8')).trim());
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const ours = /minio|nginx|services\/[a-z]+\/src\/server\.ts/.test(cmdline);
+    if (pid > 0 && alive(pid) && ours) {
+      say(`stopping ${file.replace('.pid', '')} (pid ${pid}) left over from an earlier run`);
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    await rm(resolve(runDir, file), { force: true });
+  }
 }

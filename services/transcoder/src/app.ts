@@ -19,7 +19,7 @@ export function createApp(deps: { config: Config; queue: JobQueue; metrics: Tran
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '1mb' }));
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok', queued: queue.depth }));
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok', pid: process.pid, queued: queue.depth }));
   app.get('/metrics', async (_req, res) => {
     metrics.queueDepth.set(queue.depth);
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '@vidgate/common/config';
 import { createLogger } from '@vidgate/common/logger';
 import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
 import { createVideoStore } from '@vidgate/common/video-store';
+import { serve } from '@vidgate/common/serve';
 import { createApp } from './app.ts';
 import { createJobQueue } from './job-queue.ts';
 import { findUnfinished } from './reconcile.ts';
@@ -28,8 +29,10 @@ const queue = createJobQueue({
   onError: (videoId, err) => logger.error({ err, videoId }, 'job crashed'),
 });
 
-const server = createApp({ config, queue, metrics, logger }).listen(config.transcoder.port, config.bindHost, () => {
-  logger.info({ port: config.transcoder.port, concurrency: config.transcoder.concurrency }, 'transcoder listening');
+// Unfinished jobs are not waited for: reconcile resumes them on the next start.
+serve(createApp({ config, queue, metrics, logger }), {
+  name: 'transcoder', port: config.transcoder.port, host: config.bindHost, logger,
+  details: { concurrency: config.transcoder.concurrency },
 });
 
 // Restart safety: pick up what a previous run left unfinished.
@@ -39,11 +42,3 @@ findUnfinished(objects, videos)
     if (ids.length > 0) logger.info({ videoIds: ids }, 'resuming unfinished videos');
   })
   .catch((err) => logger.error({ err }, 'could not list unfinished videos'));
-
-function shutdown(signal: string) {
-  logger.info({ signal }, 'shutting down; unfinished jobs resume on the next start');
-  server.close(() => process.exit(0));
-  setTimeout(() => process.exit(0), 2_000).unref();
-}
-process.once('SIGTERM', () => shutdown('SIGTERM'));
-process.once('SIGINT', () => shutdown('SIGINT'));

@@ -1,11 +1,14 @@
 import { Router } from 'express';
 import type { ObjectStore } from '@vidgate/common/object-store';
 
-/** Liveness answers while the process runs; readiness needs the bucket (503 otherwise). */
+/**
+ * Liveness answers while the process runs (with its pid, so a supervisor knows it
+ * reached its own child); readiness needs the bucket (503 otherwise).
+ */
 export function healthRoutes(store: ObjectStore): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', pid: process.pid });
   });
   router.get('/readyz', async (req, res) => {
     try {
