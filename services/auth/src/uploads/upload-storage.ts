@@ -2,6 +2,7 @@ import { Client } from 'minio';
 import type { Config } from '@vidgate/common/config';
 import { AppError } from '@vidgate/common/errors';
 import { minioClient, minioClientOptions } from '@vidgate/common/minio-store';
+import { createPutPresigner } from './presign-put.ts';
 
 export interface UploadedPart {
   partNumber: number;
@@ -45,6 +46,7 @@ export function createMinioUploadStorage(config: Config): UploadStorage {
   const { bucket } = config.minio;
   const internal = new PartsClient(minioClientOptions(config.minio, config.minio.auth));
   const publicClient = minioClient({ ...config.minio, endpoint: config.publicUrl }, config.minio.auth);
+  const presignPut = createPutPresigner(config);
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
@@ -53,7 +55,7 @@ export function createMinioUploadStorage(config: Config): UploadStorage {
     }
   };
   return {
-    presignPut: (key, contentType, ttl) => guard(() => publicClient.presignedUrl('PUT', bucket, key, ttl, { 'Content-Type': contentType } as never)),
+    presignPut: (key, contentType, ttl) => guard(() => presignPut(key, { ttlSeconds: ttl, contentType })),
     presignPost: (key, contentType, maxBytes, ttl) =>
       guard(async () => {
         const policy = publicClient.newPostPolicy();
@@ -67,7 +69,7 @@ export function createMinioUploadStorage(config: Config): UploadStorage {
       }),
     createMultipart: (key, contentType) => guard(() => internal.initiateNewMultipartUpload(bucket, key, { 'Content-Type': contentType })),
     presignPart: (key, uploadId, partNumber, ttl) =>
-      guard(() => publicClient.presignedUrl('PUT', bucket, key, ttl, { partNumber: String(partNumber), uploadId })),
+      guard(() => presignPut(key, { ttlSeconds: ttl, query: { partNumber: String(partNumber), uploadId } })),
     listParts: (key, uploadId) =>
       guard(async () => (await internal.uploadedParts(bucket, key, uploadId)).map((p) => ({ partNumber: p.part, etag: p.etag, size: p.size }))),
     completeMultipart: (key, uploadId, parts) =>
