@@ -1,16 +1,25 @@
 import { randomBytes } from 'node:crypto';
+import { cp, readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { issueToken } from '@vidgate/auth/jwt';
 import { ConfigError, loadConfig } from '@vidgate/common/config';
 import { objectKeyProblem } from '@vidgate/common/object-key';
 import { KID } from '@vidgate/common/signing';
 import { createUrlSigner } from '@vidgate/common/url-signer';
+import { NGINX_SRC, stackPaths } from './paths.ts';
+import { renderNginx } from './render-nginx.ts';
+import { prepareWebRoot } from './web-root.ts';
 
 const USAGE = `usage:
   vidgate sign <objectKey> [--ttl SECONDS]     print a signed media URL for the configured stack
   vidgate token --sub NAME [--role admin|user] [--premium] [--ttl SECONDS]
                                                print a JWT signed with the configured key
   vidgate key [--kid ID]                       print a new random signing key entry (kid:key)
+  vidgate render-nginx --out DIR [--mount DIR] [--run-dir DIR] [--log-dir DIR] [--workers N] [--extra FILE]...
+                                               render nginx's config, njs and pages into DIR/{conf,njs,web} for an
+                                               nginx that sees DIR at --mount (default /etc/nginx/vidgate; containers)
 
 Configuration comes from the same VIDGATE_* environment as the services (see README.md).`;
 
@@ -31,7 +40,11 @@ try {
   args = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { ttl: { type: 'string' }, sub: { type: 'string' }, role: { type: 'string' }, premium: { type: 'boolean' }, kid: { type: 'string' } },
+    options: {
+      ttl: { type: 'string' }, sub: { type: 'string' }, role: { type: 'string' }, premium: { type: 'boolean' }, kid: { type: 'string' },
+      out: { type: 'string' }, mount: { type: 'string' }, 'run-dir': { type: 'string' }, 'log-dir': { type: 'string' },
+      workers: { type: 'string' }, extra: { type: 'string', multiple: true },
+    },
   });
 } catch (err) {
   fail((err as Error).message);
@@ -47,7 +60,7 @@ if (command === 'key') {
   console.log(`${kid}:${randomBytes(32).toString('base64url')}`);
   process.exit(0);
 }
-if (command !== 'sign' && command !== 'token') fail(command ? `unknown command "${command}"` : 'a command is required');
+if (command !== 'sign' && command !== 'token' && command !== 'render-nginx') fail(command ? `unknown command "${command}"` : 'a command is required');
 
 let config;
 try {
@@ -57,7 +70,29 @@ try {
   throw err;
 }
 
-if (command === 'sign') {
+if (command === 'render-nginx') {
+  // The container layout: the compose stack's nginx mounts DIR at --mount and keeps
+  // its pid, temporary files and logs in its own folders. Same renderer as `npm start`.
+  if (!args.values.out) fail('render-nginx needs --out DIR');
+  const out = resolve(args.values.out);
+  const mount = args.values.mount ?? '/etc/nginx/vidgate';
+  const workers = args.values.workers ?? String(availableParallelism());
+  if (!/^[1-9][0-9]{0,2}$/.test(workers)) fail('--workers must be a whole number from 1 to 999');
+  const extra: Record<string, string> = {};
+  for (const file of args.values.extra ?? []) extra[basename(file).replace(/(\.conf)?\.template$/, '')] = await readFile(file, 'utf8');
+  const conf = await renderNginx({
+    config, workers: Number(workers), extra, generation: new Date().toISOString(),
+    paths: { ...stackPaths(out), nginxConf: join(out, 'conf') },
+    layout: {
+      confDir: `${mount}/conf`, njsDir: `${mount}/njs`, webDir: `${mount}/web`,
+      runDir: args.values['run-dir'] ?? '/var/cache/nginx', logDir: args.values['log-dir'] ?? '/var/log/vidgate',
+    },
+  });
+  // Copied over in place, not removed first: a running nginx keeps serving the pages.
+  await cp(resolve(NGINX_SRC, 'njs'), join(out, 'njs'), { recursive: true });
+  await prepareWebRoot(join(out, 'web'));
+  console.log(`rendered ${conf} (nginx reads ${mount}/conf/nginx.conf), njs and pages`);
+} else if (command === 'sign') {
   const [objectKey] = args.positionals;
   if (!objectKey) fail('sign needs an object key');
   const problem = objectKeyProblem(objectKey);

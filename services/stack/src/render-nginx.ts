@@ -45,16 +45,30 @@ export interface NginxRenderOptions {
   generation?: string;
   /** Extra http-level snippets, e.g. the benchmark's unsigned server. */
   extra?: Readonly<Record<string, string>>;
+  /**
+   * Where nginx will find its files when that is not where they are rendered:
+   * a container mounts the rendered folder elsewhere. Default: the local stack's paths.
+   */
+  layout?: NginxLayout;
 }
 
-export function nginxVars({ config, paths, workers = 1, generation = '1' }: NginxRenderOptions): Record<string, string> {
+export interface NginxLayout {
+  confDir: string;
+  njsDir: string;
+  webDir: string;
+  runDir: string;
+  logDir: string;
+}
+
+export function nginxVars({ config, paths, workers = 1, generation = '1', layout }: NginxRenderOptions): Record<string, string> {
+  const at = layout ?? { confDir: paths.nginxConf, njsDir: resolve(NGINX_SRC, 'njs'), webDir: paths.web, runDir: paths.nginxRun, logDir: paths.nginxLogs };
   return {
     VIDGATE_NGINX_WORKERS: String(workers),
-    VIDGATE_NGINX_RUN_DIR: paths.nginxRun,
-    VIDGATE_NGINX_LOG_DIR: paths.nginxLogs,
-    VIDGATE_NGINX_CONF_DIR: paths.nginxConf,
-    VIDGATE_NGINX_NJS_DIR: resolve(NGINX_SRC, 'njs'),
-    VIDGATE_NGINX_WEB_DIR: paths.web,
+    VIDGATE_NGINX_RUN_DIR: at.runDir,
+    VIDGATE_NGINX_LOG_DIR: at.logDir,
+    VIDGATE_NGINX_CONF_DIR: at.confDir,
+    VIDGATE_NGINX_NJS_DIR: at.njsDir,
+    VIDGATE_NGINX_WEB_DIR: at.webDir,
     VIDGATE_NGINX_LISTEN: `${config.bindHost}:${config.ports.origin}`,
     VIDGATE_BUCKET: config.minio.bucket,
     VIDGATE_MINIO_REGION: config.minio.region,
@@ -71,7 +85,9 @@ export async function renderNginx(options: NginxRenderOptions): Promise<string> 
   const { paths } = options;
   const vars = nginxVars(options);
   await rm(paths.nginxConf, { recursive: true, force: true });
-  for (const dir of [paths.nginxConf, resolve(paths.nginxConf, 'extra'), paths.nginxRun, paths.nginxLogs]) {
+  // With a layout, the run and log folders are nginx's own (in its container).
+  const own = options.layout ? [] : [paths.nginxRun, paths.nginxLogs];
+  for (const dir of [paths.nginxConf, resolve(paths.nginxConf, 'extra'), ...own]) {
     await mkdir(dir, { recursive: true });
   }
   const templates = (await readdir(resolve(NGINX_SRC, 'templates'))).filter((f) => f.endsWith('.template'));

@@ -1,3 +1,4 @@
+import { mkdir, rm } from 'node:fs/promises';
 import { ConfigError, loadConfig } from '@vidgate/common/config';
 import { createLogger } from '@vidgate/common/logger';
 import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
@@ -6,7 +7,7 @@ import { serve } from '@vidgate/common/serve';
 import { createApp } from './app.ts';
 import { createJobQueue } from './job-queue.ts';
 import { findUnfinished } from './reconcile.ts';
-import { createTranscodeJob } from './transcode-job.ts';
+import { createTranscodeJob, workRoot } from './transcode-job.ts';
 import { createTranscoderMetrics } from './transcoder-metrics.ts';
 
 let config;
@@ -35,7 +36,9 @@ serve(createApp({ config, queue, metrics, logger }), {
   details: { concurrency: config.transcoder.concurrency },
 });
 
-// Restart safety: pick up what a previous run left unfinished.
+// Restart safety: drop what killed jobs left on disk, pick up what they left unfinished.
+await rm(workRoot(config), { recursive: true, force: true });
+await mkdir(workRoot(config), { recursive: true });
 findUnfinished(objects, videos)
   .then((ids) => {
     for (const id of ids) queue.add(id);

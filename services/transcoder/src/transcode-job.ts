@@ -20,6 +20,9 @@ export interface TranscodeDeps {
 }
 
 const PROGRESS_STEP = 0.05;
+
+/** Where jobs unpack sources; swept on start, since a killed job cannot clean up. */
+export const workRoot = (config: Config) => config.transcoder.workDir ?? join(tmpdir(), `vidgate-transcoder-${config.transcoder.port}`);
 /** Share of the progress bar the encode takes; publishing the objects is the rest. */
 const ENCODE_SHARE = 0.9;
 
@@ -52,12 +55,16 @@ export function createTranscodeJob(deps: TranscodeDeps) {
       metrics.jobs.inc({ outcome: 'skipped' });
       return;
     }
-    const update = async (patch: Partial<Video>) => {
+    // Writes are chained, so a late progress write can never land after the final status.
+    let writes = Promise.resolve();
+    const update = (patch: Partial<Video>) => {
       video = { ...video!, ...patch, updatedAt: new Date().toISOString() };
-      await videos.put(video);
+      const snapshot = video;
+      writes = writes.catch(() => {}).then(() => videos.put(snapshot));
+      return writes;
     };
     const started = Date.now();
-    const work = await mkdtemp(join(config.transcoder.workDir ?? tmpdir(), `vidgate-${videoId}-`));
+    const work = await mkdtemp(join(workRoot(config), `${videoId}-`));
     const hlsPrefix = videoKeys.hlsPrefix(videoId);
     try {
       await update({ status: 'processing', progress: 0, failureReason: undefined });

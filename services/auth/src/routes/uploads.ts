@@ -46,9 +46,14 @@ export function uploadRoutes(deps: { config: Config; videos: VideoStore; storage
     return video as Video & { source: NonNullable<Video['source']> };
   }
 
-  async function partUrls(key: string, uploadId: string, from: number, count: number) {
+  /** Each part URL is bound to that part's exact size (the last one is shorter). */
+  async function partUrls(video: { id: string; size: number; uploadId: string; partSize: number }, from: number, count: number) {
     const numbers = Array.from({ length: count }, (_, i) => from + i);
-    return Promise.all(numbers.map(async (partNumber) => ({ partNumber, url: await storage.presignPart(key, uploadId, partNumber, ttl) })));
+    const key = videoKeys.source(video.id);
+    return Promise.all(numbers.map(async (partNumber) => {
+      const size = Math.min(video.partSize, video.size - (partNumber - 1) * video.partSize);
+      return { partNumber, size, url: await storage.presignPart(key, video.uploadId, { partNumber, size }, ttl) };
+    }));
   }
 
   router.post('/v1/uploads', async (req, res) => {
@@ -68,7 +73,7 @@ export function uploadRoutes(deps: { config: Config; videos: VideoStore; storage
     if (plan.kind === 'single') {
       upload = {
         kind: 'single',
-        put: { method: 'PUT', url: await storage.presignPut(key, body.contentType, ttl), headers: { 'Content-Type': body.contentType } },
+        put: { method: 'PUT', url: await storage.presignPut(key, body.contentType, body.size, ttl), headers: { 'Content-Type': body.contentType } },
         post: { method: 'POST', ...(await storage.presignPost(key, body.contentType, body.size, ttl)) },
       };
     } else {
@@ -78,8 +83,8 @@ export function uploadRoutes(deps: { config: Config; videos: VideoStore; storage
         kind: 'multipart',
         partSize: plan.partSize,
         partCount: plan.partCount,
-        parts: await partUrls(key, uploadId, 1, Math.min(PART_BATCH, plan.partCount)),
-        morePartsUrl: `/v1/uploads/${id}/parts?from=${PART_BATCH + 1}&count=${PART_BATCH}`,
+        parts: await partUrls({ id, size: body.size, uploadId, partSize: plan.partSize }, 1, Math.min(PART_BATCH, plan.partCount)),
+        ...(plan.partCount > PART_BATCH ? { morePartsUrl: `/v1/uploads/${id}/parts?from=${PART_BATCH + 1}&count=${PART_BATCH}` } : {}),
         uploadedPartsUrl: `/v1/uploads/${id}/parts/uploaded`,
         completeUrl: `/v1/uploads/${id}/complete`,
         abortUrl: `/v1/uploads/${id}`,
@@ -103,7 +108,8 @@ export function uploadRoutes(deps: { config: Config; videos: VideoStore; storage
     if (!Number.isInteger(from) || from < 1 || from > partCount || !Number.isInteger(count) || count < 1) {
       throw new AppError('bad_request', `from must be 1..${partCount} and count 1..${PART_BATCH}`);
     }
-    res.json({ partSize, partCount, expiresAt: new Date((nowSeconds() + ttl) * 1000).toISOString(), parts: await partUrls(videoKeys.source(video.id), uploadId, from, count) });
+    const parts = await partUrls({ id: video.id, size: video.source.size, uploadId, partSize }, from, count);
+    res.json({ partSize, partCount, expiresAt: new Date((nowSeconds() + ttl) * 1000).toISOString(), parts });
   });
 
   router.get('/v1/uploads/:id/parts/uploaded', async (req, res) => {

@@ -12,10 +12,10 @@ export interface UploadedPart {
 
 /** What the upload routes need from storage: presigning and multipart bookkeeping. */
 export interface UploadStorage {
-  presignPut(key: string, contentType: string, ttlSeconds: number): Promise<string>;
+  presignPut(key: string, contentType: string, size: number, ttlSeconds: number): Promise<string>;
   presignPost(key: string, contentType: string, maxBytes: number, ttlSeconds: number): Promise<{ url: string; fields: Record<string, string> }>;
   createMultipart(key: string, contentType: string): Promise<string>;
-  presignPart(key: string, uploadId: string, partNumber: number, ttlSeconds: number): Promise<string>;
+  presignPart(key: string, uploadId: string, part: { partNumber: number; size: number }, ttlSeconds: number): Promise<string>;
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
   completeMultipart(key: string, uploadId: string, parts: readonly { partNumber: number; etag: string }[]): Promise<void>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
@@ -55,7 +55,7 @@ export function createMinioUploadStorage(config: Config): UploadStorage {
     }
   };
   return {
-    presignPut: (key, contentType, ttl) => guard(() => presignPut(key, { ttlSeconds: ttl, contentType })),
+    presignPut: (key, contentType, size, ttl) => guard(() => presignPut(key, { ttlSeconds: ttl, contentType, contentLength: size })),
     presignPost: (key, contentType, maxBytes, ttl) =>
       guard(async () => {
         const policy = publicClient.newPostPolicy();
@@ -68,8 +68,8 @@ export function createMinioUploadStorage(config: Config): UploadStorage {
         return { url: postURL, fields: formData as Record<string, string> };
       }),
     createMultipart: (key, contentType) => guard(() => internal.initiateNewMultipartUpload(bucket, key, { 'Content-Type': contentType })),
-    presignPart: (key, uploadId, partNumber, ttl) =>
-      guard(() => presignPut(key, { ttlSeconds: ttl, query: { partNumber: String(partNumber), uploadId } })),
+    presignPart: (key, uploadId, part, ttl) =>
+      guard(() => presignPut(key, { ttlSeconds: ttl, contentLength: part.size, query: { partNumber: String(part.partNumber), uploadId } })),
     listParts: (key, uploadId) =>
       guard(async () => (await internal.uploadedParts(bucket, key, uploadId)).map((p) => ({ partNumber: p.part, etag: p.etag, size: p.size }))),
     completeMultipart: (key, uploadId, parts) =>
