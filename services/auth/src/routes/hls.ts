@@ -37,28 +37,33 @@ export function hlsRoutes(deps: { config: Config; signer: UrlSigner; videos: Vid
     const exp = mediaExpiry(nowSeconds(), video.durationSeconds ?? 0, config.playback);
 
     let hit = true;
-    const text = await cache.getOrLoad(`signed:${playlistKey}:${exp}`, async () => {
+    const bytes = await cache.getOrLoad(`signed:${playlistKey}:${exp}`, async () => {
       hit = false;
       const stored = await cache.getOrLoad(`stored:${playlistKey}`, () => objects.getText(playlistKey));
       if (stored === undefined) return undefined;
-      return rewritePlaylist({
+      const signed = { media: 0, playlist: 0 };
+      const rewritten = rewritePlaylist({
         text: stored,
         playlistKey,
         videoPrefix: prefix,
         signMedia: (key) => {
-          metrics.urlsSigned.inc({ kind: 'media' });
+          signed.media++;
           return signer.signPath(`/media/${key}`, exp);
         },
         signPlaylist: (key) => {
-          metrics.urlsSigned.inc({ kind: 'playlist' });
+          signed.playlist++;
           return signer.signPath(`${HLS_PREFIX}${id}/${key.slice(prefix.length)}`, exp);
         },
       });
+      metrics.urlsSigned.inc({ kind: 'media' }, signed.media);
+      metrics.urlsSigned.inc({ kind: 'playlist' }, signed.playlist);
+      // Cached as bytes, so a hit sends them without re-encoding; as a Buffer,
+      // express adds no charset to the HLS media type either.
+      return Buffer.from(rewritten);
     });
-    if (text === undefined) throw new AppError('not_found', `video ${id} has no playlist ${relative}`);
+    if (bytes === undefined) throw new AppError('not_found', `video ${id} has no playlist ${relative}`);
     metrics.manifests.inc({ cache: hit ? 'hit' : 'miss' });
-    // A Buffer, so express adds no charset to the HLS media type.
-    res.set({ 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'private, no-store' }).send(Buffer.from(text));
+    res.set({ 'Content-Type': 'application/vnd.apple.mpegurl', 'Cache-Control': 'private, no-store' }).send(bytes);
   });
   return router;
 }
