@@ -1,14 +1,6 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isRunning } from '../../services/stack/src/managed-process.ts';
 
 /**
  * One black-box suite at a time per data folder and ports: a second `npm test`
@@ -29,7 +21,7 @@ export async function acquireStackLock(path: string, timeoutMs: number): Promise
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-    if (!holder || !alive(holder)) {
+    if (!holder || !isRunning(holder)) {
       await rm(path, { force: true });
       continue;
     }

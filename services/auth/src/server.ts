@@ -1,18 +1,11 @@
-import { ConfigError, loadConfig } from '@vidgate/common/config';
+import { configOrExit, loadConfig } from '@vidgate/common/config';
 import { createLogger } from '@vidgate/common/logger';
 import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
 import { serve } from '@vidgate/common/serve';
 import { createApp } from './app.ts';
 import { createMinioUploadStorage } from './uploads/upload-storage.ts';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(`vidgate auth: ${err.message}`);
-  process.exit(2);
-}
+const config = configOrExit('vidgate auth', () => loadConfig());
 const logger = createLogger({ name: 'auth', level: config.logLevel });
 const store = createMinioStore(minioClient(config.minio, config.minio.auth), config.minio.bucket);
 const app = createApp(config, { store, uploads: createMinioUploadStorage(config), logger });

@@ -1,4 +1,4 @@
-import { ConfigError } from '@vidgate/common/config';
+import { configOrExit } from '@vidgate/common/config';
 import { createLogger } from '@vidgate/common/logger';
 import { serve } from '@vidgate/common/serve';
 import { createApp } from './app.ts';
@@ -8,14 +8,7 @@ import { createLineCounter } from './count-lines.ts';
 import { createLogTailer } from './log-tailer.ts';
 import { createOriginMetrics } from './origin-metrics.ts';
 
-let config;
-try {
-  config = loadCollectorConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(`vidgate collector: ${err.message}`);
-  process.exit(2);
-}
+const config = configOrExit('vidgate collector', () => loadCollectorConfig());
 const logger = createLogger({ name: 'collector', level: config.logLevel });
 const metrics = createOriginMetrics();
 const count = createLineCounter({ metrics, classify: createClassifier({ bucket: config.bucket }) });

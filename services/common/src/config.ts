@@ -125,6 +125,7 @@ export function loadConfig(env: Env = process.env) {
   const production = raw.VIDGATE_ENV === 'production';
   for (const name of SECRET_NAMES) {
     if (raw[name] === undefined && !production) raw[name] = DEV_SECRETS[name];
+    else if (production && raw[name]?.startsWith('CHANGE_ME')) throw new ConfigError(`${name} still holds a CHANGE_ME placeholder; set a real secret (or ${name}_FILE) in production`);
     else if (production && raw[name] === DEV_SECRETS[name]) {
       throw new ConfigError(`${name} holds the development default; set a real secret (or ${name}_FILE) in production`);
     }
@@ -205,3 +206,17 @@ export function loadConfig(env: Env = process.env) {
 }
 
 export type Config = ReturnType<typeof loadConfig>;
+
+/**
+ * For a process's entry point: the parsed config, or a one-line message naming
+ * the problem and exit code 2 (a usage error, not a crash).
+ */
+export function configOrExit<T>(program: string, load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`${program}: ${err.message}`);
+    process.exit(2);
+  }
+}

@@ -1,6 +1,6 @@
 // `npm start`: the whole local stack in the foreground. Ctrl-C stops it;
 // SIGHUP re-reads the configuration (e.g. a rotated VIDGATE_SIGNING_KEYS_FILE).
-import { ConfigError, loadConfig } from '@vidgate/common/config';
+import { configOrExit, loadConfig } from '@vidgate/common/config';
 import { createUrlSigner } from '@vidgate/common/url-signer';
 import { DEMO_OBJECT_KEY, seedDemoObject, seedDemoVideo } from './seed-demo.ts';
 import { startStack } from './stack.ts';
@@ -8,19 +8,7 @@ import { startStack } from './stack.ts';
 const started = Date.now();
 const say = (message: string) => console.log(`[vidgate +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
 
-function configOrExit() {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`vidgate: ${err.message}`);
-      process.exit(2);
-    }
-    throw err;
-  }
-}
-
-const config = configOrExit();
+const config = configOrExit('vidgate', () => loadConfig());
 const stack = await startStack({
   config,
   env: process.env,

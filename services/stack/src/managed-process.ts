@@ -50,3 +50,13 @@ export function startProcess(options: StartOptions): ManagedProcess {
     },
   };
 }
+
+/** Whether a process with this pid exists (signal 0 checks without signalling). */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,6 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { ManagedProcess } from './managed-process.ts';
+import { isRunning, type ManagedProcess } from './managed-process.ts';
 
 export interface Supervised<T extends ManagedProcess = ManagedProcess> {
   readonly name: string;
@@ -72,15 +72,6 @@ export async function supervise<T extends ManagedProcess>(options: SuperviseOpti
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * A stack whose supervisor was killed outright leaves its children running and
  * holding the ports. Their pid files say who they are: stop those still running
@@ -92,11 +83,11 @@ export async function stopLeftovers(runDir: string, say: (message: string) => vo
     const pid = Number((await readFile(resolve(runDir, file), 'utf8')).trim());
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     const ours = /minio|nginx|services\/[a-z]+\/src\/server\.ts/.test(cmdline);
-    if (pid > 0 && alive(pid) && ours) {
+    if (pid > 0 && isRunning(pid) && ours) {
       say(`stopping ${file.replace('.pid', '')} (pid ${pid}) left over from an earlier run`);
       process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      for (let i = 0; i < 50 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      if (isRunning(pid)) process.kill(pid, 'SIGKILL');
     }
     await rm(resolve(runDir, file), { force: true });
   }

@@ -1,5 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { ConfigError, loadConfig } from '@vidgate/common/config';
+import { configOrExit, loadConfig } from '@vidgate/common/config';
 import { createLogger } from '@vidgate/common/logger';
 import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
 import { createVideoStore } from '@vidgate/common/video-store';
@@ -10,14 +10,7 @@ import { findUnfinished } from './reconcile.ts';
 import { createTranscodeJob, workRoot } from './transcode-job.ts';
 import { createTranscoderMetrics } from './transcoder-metrics.ts';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(`vidgate transcoder: ${err.message}`);
-  process.exit(2);
-}
+const config = configOrExit('vidgate transcoder', () => loadConfig());
 const logger = createLogger({ name: 'transcoder', level: config.logLevel });
 const client = minioClient(config.minio, config.minio.transcoder);
 const objects = createMinioStore(client, config.minio.bucket);
