@@ -98,11 +98,17 @@ describe('Prometheus configuration', () => {
   });
 });
 
-describe("the collector's /metrics", () => {
-  it('passes promtool check metrics, but for the prom-client default gauges named *_total', async () => {
-    const run = await promtool(['check', 'metrics'], { stdin: await collectorMetricsText() });
+describe('every service\'s /metrics', () => {
+  const services = {
+    auth: async () => createAuthMetrics().registry.metrics(),
+    transcoder: async () => createTranscoderMetrics().registry.metrics(),
+    collector: collectorMetricsText,
+  };
+  it.each(Object.entries(services))('%s passes promtool check metrics, but for the prom-client default gauges named *_total', async (name, text) => {
+    const run = await promtool(['check', 'metrics'], { stdin: await text() });
     // prom-client's own default metrics; renaming them is not ours to do.
-    const problems = run.out.split('\n').filter((l) => l.trim() !== '' && !/^vidgate_collector_nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/.test(l));
+    const allowed = new RegExp(`^vidgate_${name}_nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$`);
+    const problems = run.out.split('\n').filter((l) => l.trim() !== '' && !allowed.test(l));
     expect(problems).toEqual([]);
     expect([0, 3], run.out).toContain(run.code); // 3: lint findings only, no parse error
   });

@@ -18,6 +18,7 @@ export function createMetrics() {
     duration: new client.Histogram({ name: 'vidgate_http_request_duration_seconds', help: 'HTTP request latency by route', labelNames: ['route', 'method'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] }),
     backendBytes: new client.Counter({ name: 'vidgate_backend_bytes_total', help: 'Bytes that passed through the auth service process (headers included), by route and direction', labelNames: ['route', 'direction'], registers: [registry] }),
     urlsSigned: new client.Counter({ name: 'vidgate_urls_signed_total', help: 'URLs signed, by kind of target', labelNames: ['kind'], registers: [registry] }),
+    uploads: new client.Counter({ name: 'vidgate_uploads_total', help: 'Direct uploads by kind (single, multipart) and outcome (created, completed, aborted)', labelNames: ['kind', 'outcome'], registers: [registry] }),
     manifests: new client.Counter({ name: 'vidgate_manifests_rewritten_total', help: 'Playlists served, by cache outcome', labelNames: ['cache'], registers: [registry] }),
   };
   new client.Gauge({ name: 'vidgate_build_info', help: 'Build information; always 1', labelNames: ['service', 'version', 'node'], registers: [registry] })

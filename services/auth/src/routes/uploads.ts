@@ -6,6 +6,7 @@ import { AppError } from '@vidgate/common/errors';
 import { videoKeys, type Video } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
 import { authenticate } from '../http/authenticate.ts';
+import type { Metrics } from '../http/metrics.ts';
 import { parseBody } from '../http/parse-body.ts';
 import { planUpload } from '../uploads/plan-upload.ts';
 import type { UploadStorage } from '../uploads/upload-storage.ts';
@@ -30,8 +31,8 @@ const newVideoId = () => randomBytes(9).toString('base64url');
  * Direct uploads: the service only hands out presigned URLs and keeps the
  * books; the bytes go from the client through nginx to MinIO.
  */
-export function uploadRoutes(deps: { config: Config; videos: VideoStore; storage: UploadStorage }): Router {
-  const { config, videos, storage } = deps;
+export function uploadRoutes(deps: { config: Config; videos: VideoStore; storage: UploadStorage; metrics: Metrics }): Router {
+  const { config, videos, storage, metrics } = deps;
   const ttl = config.uploads.urlTtl;
   const router = Router();
   router.use('/v1/uploads', authenticate(config.jwt));
@@ -95,6 +96,7 @@ export function uploadRoutes(deps: { config: Config; videos: VideoStore; storage
       id, owner: req.principal!.sub, title: body.title ?? body.fileName, visibility: body.visibility, allowedUsers: [],
       status: 'uploading', progress: 0, renditions: [], source, createdAt: now, updatedAt: now,
     });
+    metrics.uploads.inc({ kind: plan.kind, outcome: 'created' });
     res.status(201).json({ videoId: id, status: 'uploading', statusUrl: `/v1/videos/${id}`, expiresAt, upload });
   });
 
@@ -131,6 +133,7 @@ export function uploadRoutes(deps: { config: Config; videos: VideoStore; storage
     const bytes = uploaded.filter((p) => p.partNumber <= partCount).reduce((sum, p) => sum + p.size, 0);
     if (bytes !== video.source.size) throw new AppError('conflict', `uploaded ${bytes} bytes, declared ${video.source.size}`);
     await storage.completeMultipart(videoKeys.source(video.id), uploadId, [...parts].sort((a, b) => a.partNumber - b.partNumber));
+    metrics.uploads.inc({ kind: 'multipart', outcome: 'completed' });
     res.json({ videoId: video.id, status: 'uploading', statusUrl: `/v1/videos/${video.id}` });
   });
 
@@ -138,6 +141,7 @@ export function uploadRoutes(deps: { config: Config; videos: VideoStore; storage
     const video = await openUpload(req);
     if (video.source.uploadId) await storage.abortMultipart(videoKeys.source(video.id), video.source.uploadId);
     await videos.put({ ...video, status: 'failed', failureReason: 'upload cancelled', updatedAt: new Date().toISOString() });
+    metrics.uploads.inc({ kind: video.source.uploadId ? 'multipart' : 'single', outcome: 'aborted' });
     res.status(204).end();
   });
   return router;

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { parseMetrics, scrapeAuth, sum, type Sample } from './support/prometheus.ts';
+import { ORIGIN, testConfig } from './support/test-stack.ts';
+import { DEMO_ID, playback, segmentUris, tokenFor, variantUris } from './support/videos.ts';
+import { wireGet } from './support/wire-bytes.ts';
+
+// The offload as the metrics show it: nginx's own accounting (through the
+// collector) against the bytes that crossed the auth service.
+const COLLECTOR = `http://${testConfig.bindHost}:${testConfig.ports.collector}`;
+const ORIGIN_BYTES = 'vidgate_origin_sent_bytes_total';
+const BACKEND_BYTES = 'vidgate_backend_bytes_total';
+const notMetrics = (labels: Record<string, string>) => labels.route !== '/metrics';
+
+async function scrapeCollector(): Promise<Sample[]> {
+  const res = await fetch(`${COLLECTOR}/metrics`);
+  expect(res.status).toBe(200);
+  return parseMetrics(await res.text());
+}
+
+/** Polls the collector until a counter has grown by `expected` since `before`; returns the growth. */
+async function growth(before: readonly Sample[], kind: string, expected: number): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const grown = sum(await scrapeCollector(), ORIGIN_BYTES, (l) => l.kind === kind) - sum(before, ORIGIN_BYTES, (l) => l.kind === kind);
+    if (grown >= expected || Date.now() > deadline) return grown;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Master → top variant → every segment, as one player session would, counting wire bytes. */
+async function session(masterUrl: string, headers: Record<string, string>) {
+  let playlistBytes = 0;
+  let segmentBytes = 0;
+  const master = await wireGet(masterUrl, headers);
+  playlistBytes += master.wireBytes;
+  const variantUrl = new URL(variantUris(master.body.toString()).at(-1)!, new URL(masterUrl, ORIGIN));
+  const variant = await wireGet(variantUrl.href, headers);
+  playlistBytes += variant.wireBytes;
+  for (const uri of segmentUris(variant.body.toString())) {
+    const segment = await wireGet(new URL(uri, variantUrl).href, headers);
+    expect(segment.status).toBe(200);
+    segmentBytes += segment.wireBytes;
+  }
+  return { playlistBytes, segmentBytes };
+}
+
+describe('offload accounting', () => {
+  it('a signed playback: origin segment bytes grow by exactly what the client received; backend bytes only by the playlists', async () => {
+    const collectorBefore = await scrapeCollector();
+    const backendBefore = await scrapeAuth();
+    const { masterUrl } = await playback(DEMO_ID, tokenFor('offload-viewer'));
+    const { playlistBytes, segmentBytes } = await session(masterUrl, {});
+
+    expect(await growth(collectorBefore, 'segment', segmentBytes)).toBe(segmentBytes);
+    const backend = sum(await scrapeAuth(), BACKEND_BYTES, notMetrics) - sum(backendBefore, BACKEND_BYTES, notMetrics);
+    expect(backend).toBeGreaterThan(0);
+    expect(backend).toBeLessThan(playlistBytes + 8 * 1024); // playlists, playback JSON, request headers
+    expect(backend / segmentBytes).toBeLessThan(0.01);
+  });
+
+  it('the same playback through the legacy proxy: backend bytes out ≈ the segment bytes', async () => {
+    const backendBefore = await scrapeAuth();
+    const auth = { Authorization: `Bearer ${tokenFor('proxy-viewer')}` };
+    const { segmentBytes } = await session(`${ORIGIN}/v1/proxy/videos/${DEMO_ID}/master.m3u8`, auth);
+    const out = (samples: readonly Sample[]) => sum(samples, BACKEND_BYTES, (l) => notMetrics(l) && l.direction === 'out');
+    const backendOut = out(await scrapeAuth()) - out(backendBefore);
+    expect(backendOut).toBeGreaterThan(segmentBytes * 0.95);
+    expect(backendOut).toBeLessThan(segmentBytes * 1.1);
+  });
+});
