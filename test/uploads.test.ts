@@ -170,3 +170,24 @@ describe('the auth service during an upload', () => {
     expect(await objectSha256(videoKeys.source(videoId))).toBe(sha256(file));
   });
 });
+
+describe('CORS for browser uploads (VIDGATE_CORS_ORIGINS)', () => {
+  it('answers a preflight for an allowed origin and exposes the ETag on the PUT', async () => {
+    const { upload } = await newUpload();
+    const origin = 'http://app.example.test';
+    const preflight = await fetch(upload.put.url, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PUT');
+    const put = await fetch(upload.put.url, { method: 'PUT', body: BODY, headers: { Origin: origin, 'Content-Type': 'video/mp4' } });
+    expect(put.status).toBe(200);
+    expect(put.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(put.headers.get('access-control-expose-headers')).toContain('ETag');
+  });
+
+  it('grants nothing to an origin that is not listed', async () => {
+    const { upload } = await newUpload();
+    const preflight = await fetch(upload.put.url, { method: 'OPTIONS', headers: { Origin: 'http://evil.example.test', 'Access-Control-Request-Method': 'PUT' } });
+    expect(preflight.headers.get('access-control-allow-origin') ?? '').toBe('');
+  });
+});

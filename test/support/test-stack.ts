@@ -16,6 +16,7 @@ export const TEST_ENV: Readonly<Record<string, string>> = Object.freeze({
   VIDGATE_MINIO_CONSOLE_PORT: '19001',
   VIDGATE_TRANSCODER_PORT: '18083',
   VIDGATE_COLLECTOR_PORT: '18082',
+  VIDGATE_CORS_ORIGINS: 'http://app.example.test',
   VIDGATE_PUBLIC_URL: 'http://127.0.0.1:18080',
   VIDGATE_SIGNING_KEYS: `test:test-suite-signing-key-0123456789abcdef,k1:${vectors.keys.k1},k2:${vectors.keys.k2}`,
   VIDGATE_SIGNING_KEY_ID: 'test',
