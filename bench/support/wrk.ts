@@ -14,9 +14,9 @@ export interface WrkResult {
 const UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
 
 function ms(text: string): number {
-  const m = /([\d.]+)(us|ms|s)/.exec(text);
+  const m = /([\d.]+)(us|ms|s|m)\b/.exec(text);
   if (!m) return NaN;
-  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[m[2]!]!;
 }
 
 /** Runs wrk (bounded in time, loopback only) and parses its summary. */
