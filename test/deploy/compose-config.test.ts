@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@vidgate/common/config';
+import { loadCollectorConfig } from '../../services/collector/src/collector-config.ts';
 import { REPO_ROOT } from '../../services/stack/src/paths.ts';
 import { BASE, SCALE_OUT, composeConfig, dockerfileInstructions, exampleEnvFile, resolvedModel, type ComposeModel, type ComposeService } from './compose-files.ts';
 
@@ -116,6 +117,19 @@ describe('defaults and variables are defined once', () => {
     for (const name of Object.keys(model('base').services.auth!.environment ?? {})) {
       expect(known.has(name.replace(/_FILE$/, '')), name).toBe(true);
     }
+  });
+
+  it('states in .env.example the defaults the services really have', async () => {
+    const example = await readFile(resolve(REPO_ROOT, '.env.example'), 'utf8');
+    const documented = [...example.matchAll(/^#(VIDGATE_[A-Z0-9_]+)=(\S*)$/gm)].map((m) => [m[1]!, m[2]!] as const);
+    const secrets = { VIDGATE_SIGNING_KEYS: `k1:${'k'.repeat(40)}`, VIDGATE_JWT_SECRET: 'j'.repeat(40), VIDGATE_MINIO_ROOT_PASSWORD: 'root-password', VIDGATE_NGINX_S3_SECRET: 'nginx-secret',
+      VIDGATE_AUTH_S3_SECRET: 'auth-secret', VIDGATE_TRANSCODER_S3_SECRET: 'transcoder-secret', VIDGATE_WEBHOOK_TOKEN: 'w'.repeat(40) };
+    const base = { ...secrets, VIDGATE_ENV: 'production', VIDGATE_COLLECTOR_LOG: '/log', VIDGATE_COLLECTOR_STATE: '/state' };
+    const read = (env: Record<string, string>) => ({ ...loadConfig(env), collector: loadCollectorConfig(env) });
+    const composeOnly = /^VIDGATE_(VERSION|HTTPS?_PORT|TLS|TLS_DIR|GRAFANA_\w+|PROMETHEUS_RETENTION|\w+_REPLICAS)$/;
+    const checked = documented.filter(([name, value]) => value !== '' && !composeOnly.test(name));
+    expect(checked.length).toBeGreaterThan(25);
+    for (const [name, value] of checked) expect(read({ ...base, [name]: value }), `${name}=${value}`).toEqual(read(base));
   });
 
   it("gives MinIO and minio-init the services' own defaults", () => {

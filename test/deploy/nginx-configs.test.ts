@@ -1,7 +1,7 @@
-import { access, mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../services/stack/src/paths.ts';
 import { BASE, exampleEnvFile, resolvedModel, run, type ComposeModel } from './compose-files.ts';
 
@@ -25,6 +25,10 @@ beforeAll(async () => {
   const cert = await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
     '-keyout', join(work, 'certs/tls.key'), '-out', join(work, 'certs/tls.crt')]);
   expect(cert.code, cert.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
 });
 
 /** The nginx-config container's environment, with its secrets read from `secretsDir`. */

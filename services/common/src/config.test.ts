@@ -203,3 +203,15 @@ describe('secrets from NAME_FILE', () => {
     expect(configError({ VIDGATE_JWT_SECRET_FILE: join(dir, 'does-not-exist') })).toMatch(/^VIDGATE_JWT_SECRET_FILE: cannot read/);
   });
 });
+
+describe('placeholders', () => {
+  it('refuses, in production only, any secret that starts with CHANGE_ME (as .env.example\'s do), naming it', () => {
+    const placeholder = 'CHANGE_ME-generate-with-deploy-compose-make-secrets-sh';
+    for (const name of Object.keys(DEV_SECRETS)) {
+      expect(configError({ ...PRODUCTION, [name]: placeholder })).toMatch(new RegExp(`^${name} still holds a CHANGE_ME placeholder`));
+    }
+    const { VIDGATE_SIGNING_KEYS, ...rest } = PRODUCTION;
+    expect(configError({ ...rest, VIDGATE_SIGNING_KEYS_FILE: secretFile('placeholder-keys', `CHANGE_ME:${KEY_B}\n`) })).toContain('VIDGATE_SIGNING_KEYS still holds');
+    expect(loadConfig({ VIDGATE_JWT_SECRET: placeholder }).jwt.secret).toBe(placeholder);
+  });
+});

@@ -16,7 +16,7 @@ say() { printf '[bootstrap] %s\n' "$*"; }
 cache_bin="${VIDGATE_CACHE_DIR:-$HOME/.cache/vidgate}/bin"
 
 packages="nginx libnginx-mod-http-js njs ffmpeg"
-[ "${1:-}" = "--test" ] && packages="$packages chromium prometheus docker-compose wrk"
+[ "${1:-}" = "--test" ] && packages="$packages libnginx-mod-stream chromium prometheus docker-compose wrk"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

@@ -1,4 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { configOrExit, loadConfig } from '@vidgate/common/config';
 import { createLogger } from '@vidgate/common/logger';
 import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
@@ -30,8 +31,8 @@ serve(createApp({ config, queue, metrics, logger }), {
 });
 
 // Restart safety: drop what killed jobs left on disk, pick up what they left unfinished.
-await rm(workRoot(config), { recursive: true, force: true });
 await mkdir(workRoot(config), { recursive: true });
+for (const leftover of await readdir(workRoot(config))) await rm(join(workRoot(config), leftover), { recursive: true, force: true });
 findUnfinished(objects, videos)
   .then((ids) => {
     for (const id of ids) queue.add(id);

@@ -1,0 +1,135 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from 'minio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { minioClient } from '@vidgate/common/minio-store';
+import { findTool } from '../../services/stack/src/tools.ts';
+import { BUCKET, rootClient } from '../support/media-fixtures.ts';
+import { testConfig } from '../support/test-stack.ts';
+import { run } from './compose-files.ts';
+
+// deploy/minio-init/init.sh, run the way the compose stack's minio-init
+// container runs it (secrets through *_FILE), against the test stack's MinIO,
+// gives each service user exactly the rights of deploy/minio-init/README.md.
+// Same bucket and users as the test stack, so re-running it changes nothing.
+type Right = 'read' | 'write' | 'delete';
+type Area = 'uploads' | 'videos' | 'other';
+const AREAS: Area[] = ['uploads', 'videos', 'other'];
+const RIGHTS: Record<'nginx' | 'auth' | 'transcoder', { objects: Record<Area, Right[]>; list: boolean; multipart: boolean }> = {
+  nginx: { objects: { uploads: ['read'], videos: ['read'], other: ['read'] }, list: false, multipart: false },
+  auth: { objects: { uploads: ['read', 'write', 'delete'], videos: ['read', 'write', 'delete'], other: ['read', 'write', 'delete'] }, list: true, multipart: true },
+  transcoder: { objects: { uploads: ['read', 'delete'], videos: ['read', 'write', 'delete'], other: [] }, list: true, multipart: false },
+};
+const USERS = Object.keys(RIGHTS) as (keyof typeof RIGHTS)[];
+const OTHER_BUCKET = 'it-rights-elsewhere';
+// Never uploads/<id>/source: that key would notify the test stack's transcoder.
+const key = (area: Area, name: string) => `${area}/it-rights/${name}`;
+const clients = Object.fromEntries(USERS.map((u) => [u, minioClient(testConfig.minio, testConfig.minio[u])])) as Record<keyof typeof RIGHTS, Client>;
+
+async function outcome(work: () => Promise<unknown>): Promise<string> {
+  try {
+    await work();
+    return 'allowed';
+  } catch (err) {
+    return String((err as { code?: string }).code ?? (err as Error).message);
+  }
+}
+
+const listing = (client: Client, bucket: string, prefix: string) => new Promise<string[]>((resolve, reject) => {
+  const names: string[] = [];
+  client.listObjectsV2(bucket, prefix, true).on('data', (o: { name?: string }) => names.push(o.name ?? '')).on('error', reject).on('end', () => resolve(names));
+});
+
+async function readAll(client: Client, bucket: string, name: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await client.getObject(bucket, name)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}
+
+beforeAll(async () => {
+  const secrets = await mkdtemp(join(tmpdir(), 'vidgate-minio-init-'));
+  const secret = async (name: string, value: string) => {
+    await writeFile(join(secrets, name), `${value}\n`);
+    return join(secrets, name);
+  };
+  const { minio } = testConfig;
+  const env = {
+    PATH: process.env.PATH, MC: findTool('mc'),
+    MINIO_ENDPOINT: minio.endpoint, MINIO_ROOT_USER: minio.root.accessKey, MINIO_ROOT_PASSWORD_FILE: await secret('root', minio.root.secretKey),
+    VIDGATE_BUCKET: minio.bucket,
+    VIDGATE_NGINX_S3_ACCESS_KEY: minio.nginx.accessKey, VIDGATE_NGINX_S3_SECRET_FILE: await secret('nginx', minio.nginx.secretKey),
+    VIDGATE_AUTH_S3_ACCESS_KEY: minio.auth.accessKey, VIDGATE_AUTH_S3_SECRET_FILE: await secret('auth', minio.auth.secretKey),
+    VIDGATE_TRANSCODER_S3_ACCESS_KEY: minio.transcoder.accessKey, VIDGATE_TRANSCODER_S3_SECRET_FILE: await secret('transcoder', minio.transcoder.secretKey),
+  };
+  const init = await run('sh', ['deploy/minio-init/init.sh'], { env });
+  expect(init.code, init.stderr).toBe(0);
+  for (const area of AREAS) await rootClient.putObject(BUCKET, key(area, 'fixture.bin'), Buffer.from(`fixture in ${area}`));
+  await rootClient.makeBucket(OTHER_BUCKET, minio.region).catch(() => undefined);
+  await rootClient.putObject(OTHER_BUCKET, 'fixture.bin', Buffer.from('elsewhere'));
+});
+
+afterAll(async () => {
+  for (const area of AREAS) await rootClient.removeObjects(BUCKET, await listing(rootClient, BUCKET, `${area}/it-rights/`));
+  await rootClient.removeObject(OTHER_BUCKET, 'fixture.bin').catch(() => undefined);
+  await rootClient.removeBucket(OTHER_BUCKET).catch(() => undefined);
+});
+
+describe.each(USERS)("%s's MinIO user", (user) => {
+  const client = () => clients[user];
+  const expected = RIGHTS[user];
+
+  it.each(AREAS)('has exactly its rights on %s/', async (area) => {
+    const victim = key(area, `delete-me-by-${user}.bin`);
+    await rootClient.putObject(BUCKET, victim, Buffer.from('to delete'));
+    const seen: Right[] = [];
+    if ((await outcome(() => readAll(client(), BUCKET, key(area, 'fixture.bin')))) === 'allowed') seen.push('read');
+    if ((await outcome(() => client().putObject(BUCKET, key(area, `written-by-${user}.bin`), Buffer.from(user)))) === 'allowed') seen.push('write');
+    if ((await outcome(() => client().removeObject(BUCKET, victim))) === 'allowed') seen.push('delete');
+    expect(seen).toEqual(expected.objects[area]);
+    // What was refused really did not happen (S3 may answer a refused delete oddly, MinIO's own state decides).
+    const stillThere = (await outcome(() => rootClient.statObject(BUCKET, victim))) === 'allowed';
+    expect(stillThere).toBe(!expected.objects[area].includes('delete'));
+    expect(await readAll(rootClient, BUCKET, key(area, 'fixture.bin'))).toBe(`fixture in ${area}`);
+  });
+
+  it(`${expected.list ? 'can' : 'cannot'} list the bucket`, async () => {
+    const result = await outcome(() => listing(client(), BUCKET, 'videos/it-rights/'));
+    expect(result).toBe(expected.list ? 'allowed' : 'AccessDenied');
+  });
+
+  it(`${expected.multipart ? 'can' : 'cannot'} start a multipart upload under uploads/`, async () => {
+    const result = await outcome(async () => {
+      const id = await client().initiateNewMultipartUpload(BUCKET, key('uploads', `multipart-${user}.bin`), {});
+      await client().abortMultipartUpload(BUCKET, key('uploads', `multipart-${user}.bin`), id);
+    });
+    expect(result).toBe(expected.multipart ? 'allowed' : 'AccessDenied');
+  });
+
+  it('cannot touch another bucket, create one, list buckets or change the bucket policy', async () => {
+    expect(await outcome(() => readAll(client(), OTHER_BUCKET, 'fixture.bin'))).toBe('AccessDenied');
+    expect(await outcome(() => client().putObject(OTHER_BUCKET, `by-${user}.bin`, Buffer.from(user)))).toBe('AccessDenied');
+    expect(await outcome(() => listing(client(), OTHER_BUCKET, ''))).toBe('AccessDenied');
+    expect(await outcome(() => client().makeBucket(`it-rights-new-${user}`, testConfig.minio.region))).toBe('AccessDenied');
+    // MinIO answers ListBuckets with the buckets the user may use (or AccessDenied): never another one.
+    const buckets = await client().listBuckets().then((list) => list.map((b) => b.name), () => [] as string[]);
+    expect(buckets.filter((name) => name !== BUCKET)).toEqual([]);
+    expect(await outcome(() => client().setBucketPolicy(BUCKET, '{"Version":"2012-10-17","Statement":[]}'))).toBe('AccessDenied');
+  });
+});
+
+describe('the bucket', () => {
+  it('is private to anonymous requests', async () => {
+    const res = await fetch(`${testConfig.minio.endpoint}/${BUCKET}/${key('videos', 'fixture.bin')}`);
+    expect(res.status).toBe(403);
+  });
+
+  it('notifies the transcoder of uploaded sources only', async () => {
+    const config = await rootClient.getBucketNotification(BUCKET);
+    const queues = (config as unknown as { QueueConfiguration?: { Queue: string; Event: string[]; Filter?: unknown }[] }).QueueConfiguration ?? [];
+    expect(queues).toHaveLength(1);
+    expect(queues[0]!.Queue).toMatch(/^arn:minio:sqs:[a-z0-9-]*:VIDGATE:webhook$/);
+    expect(queues[0]!.Event).toEqual(['s3:ObjectCreated:*']);
+    expect(JSON.stringify(queues[0]!.Filter)).toMatch(/"prefix".*"uploads\/".*"suffix".*"\/source"/is);
+  });
+});
