@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { linesSince, logCursor } from './support/access-log.ts';
-import { scrapeAuth, sum, type Sample } from './support/prometheus.ts';
+import { notMetrics, scrapeAfter, scrapeAuth, sum, type Sample } from './support/prometheus.ts';
 import { ORIGIN } from './support/test-stack.ts';
 import { DEMO_ID, segmentUris, tokenFor, variantUris, type Playback } from './support/videos.ts';
 
@@ -9,24 +9,11 @@ import { DEMO_ID, segmentUris, tokenFor, variantUris, type Playback } from './su
 // every media byte must come from nginx (its access log shows MinIO behind it).
 const BYTES = 'vidgate_backend_bytes_total';
 const REQUESTS = 'vidgate_http_requests_total';
-/** The scrape's own response is counted once it is sent, i.e. in the next scrape: leave it out. */
-const notMetrics = (labels: Record<string, string>) => labels.route !== '/metrics';
 const HEADER_ALLOWANCE = 4 * 1024;
 
 async function download(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer }> {
   const res = await fetch(new URL(url, ORIGIN), { headers });
   return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
-}
-
-/** Scrapes until the auth service has counted `requests` more requests than `before` did (it counts on "finish"). */
-async function scrapeAfter(before: readonly Sample[], requests: number): Promise<Sample[]> {
-  const deadline = Date.now() + 3_000;
-  for (;;) {
-    const now = await scrapeAuth();
-    const counted = sum(now, REQUESTS, notMetrics) - sum(before, REQUESTS, notMetrics);
-    if (counted >= requests || Date.now() > deadline) return now;
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Requests counted between two scrapes, by "METHOD route status" (the scrapes themselves left out). */

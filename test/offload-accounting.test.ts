@@ -1,20 +1,38 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseMetrics, scrapeAuth, sum, type Sample } from './support/prometheus.ts';
+import { notMetrics, parseMetrics, scrapeAfter, scrapeAuth, sum, type Sample } from './support/prometheus.ts';
+import { stackPaths } from '../services/stack/src/paths.ts';
 import { ORIGIN, testConfig } from './support/test-stack.ts';
 import { DEMO_ID, playback, segmentUris, tokenFor, variantUris } from './support/videos.ts';
+import { metricsProblems } from './support/promtool.ts';
 import { wireGet } from './support/wire-bytes.ts';
 
 // The offload as the metrics show it: nginx's own accounting (through the
 // collector) against the bytes that crossed the auth service.
 const COLLECTOR = `http://${testConfig.bindHost}:${testConfig.ports.collector}`;
+const ACCESS_LOG = resolve(stackPaths(testConfig.dataDir).nginxLogs, 'access.log');
 const ORIGIN_BYTES = 'vidgate_origin_sent_bytes_total';
 const BACKEND_BYTES = 'vidgate_backend_bytes_total';
-const notMetrics = (labels: Record<string, string>) => labels.route !== '/metrics';
 
 async function scrapeCollector(): Promise<Sample[]> {
   const res = await fetch(`${COLLECTOR}/metrics`);
   expect(res.status).toBe(200);
   return parseMetrics(await res.text());
+}
+
+/**
+ * A scrape once the collector has read every line nginx has written so far
+ * (earlier tests' requests included): it started with the stack, on an empty log.
+ */
+async function settledCollector(): Promise<Sample[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const written = (await readFile(ACCESS_LOG, 'utf8')).split('\n').filter(Boolean).length;
+    const samples = await scrapeCollector();
+    if (sum(samples, 'vidgate_collector_lines_total') >= written || Date.now() > deadline) return samples;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Polls the collector until a counter has grown by `expected` since `before`; returns the growth. */
@@ -41,18 +59,19 @@ async function session(masterUrl: string, headers: Record<string, string>) {
     expect(segment.status).toBe(200);
     segmentBytes += segment.wireBytes;
   }
-  return { playlistBytes, segmentBytes };
+  return { playlistBytes, segmentBytes, requests: 2 + segmentUris(variant.body.toString()).length };
 }
 
 describe('offload accounting', () => {
   it('a signed playback: origin segment bytes grow by exactly what the client received; backend bytes only by the playlists', async () => {
-    const collectorBefore = await scrapeCollector();
+    const collectorBefore = await settledCollector();
     const backendBefore = await scrapeAuth();
     const { masterUrl } = await playback(DEMO_ID, tokenFor('offload-viewer'));
     const { playlistBytes, segmentBytes } = await session(masterUrl, {});
 
     expect(await growth(collectorBefore, 'segment', segmentBytes)).toBe(segmentBytes);
-    const backend = sum(await scrapeAuth(), BACKEND_BYTES, notMetrics) - sum(backendBefore, BACKEND_BYTES, notMetrics);
+    const backendAfter = await scrapeAfter(backendBefore, 3); // playback, master, variant
+    const backend = sum(backendAfter, BACKEND_BYTES, notMetrics) - sum(backendBefore, BACKEND_BYTES, notMetrics);
     expect(backend).toBeGreaterThan(0);
     expect(backend).toBeLessThan(playlistBytes + 8 * 1024); // playlists, playback JSON, request headers
     expect(backend / segmentBytes).toBeLessThan(0.01);
@@ -61,10 +80,25 @@ describe('offload accounting', () => {
   it('the same playback through the legacy proxy: backend bytes out ≈ the segment bytes', async () => {
     const backendBefore = await scrapeAuth();
     const auth = { Authorization: `Bearer ${tokenFor('proxy-viewer')}` };
-    const { segmentBytes } = await session(`${ORIGIN}/v1/proxy/videos/${DEMO_ID}/master.m3u8`, auth);
+    const { segmentBytes, requests } = await session(`${ORIGIN}/v1/proxy/videos/${DEMO_ID}/master.m3u8`, auth);
     const out = (samples: readonly Sample[]) => sum(samples, BACKEND_BYTES, (l) => notMetrics(l) && l.direction === 'out');
-    const backendOut = out(await scrapeAuth()) - out(backendBefore);
+    const backendOut = out(await scrapeAfter(backendBefore, requests)) - out(backendBefore);
     expect(backendOut).toBeGreaterThan(segmentBytes * 0.95);
     expect(backendOut).toBeLessThan(segmentBytes * 1.1);
+  });
+});
+
+describe("every running service's /metrics, after traffic", () => {
+  const services = {
+    auth: `http://${testConfig.bindHost}:${testConfig.ports.auth}/metrics`,
+    transcoder: `${testConfig.transcoder.url}/metrics`,
+    collector: `${COLLECTOR}/metrics`,
+  };
+  it.each(Object.entries(services))('%s passes promtool check metrics', async (name, url) => {
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('vidgate_build_info{');
+    expect(await metricsProblems(name, text)).toEqual([]);
   });
 });

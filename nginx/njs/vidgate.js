@@ -105,10 +105,12 @@ function awsEncode(s) {
 // with the read-only user's credentials. Only the validated path is used; the
 // client's query string never reaches MinIO.
 function presignUpstream(opts) {
-    var amzDate = opts.now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-    var day = amzDate.slice(0, 8);
+    var iso = opts.now.toISOString(); // 2026-11-22T08:12:34.567Z
+    var day = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10);
+    var amzDate = day + 'T' + iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 19) + 'Z';
     var scope = day + '/' + opts.region + '/s3/aws4_request';
-    var uri = '/' + opts.bucket + '/' + opts.key.split('/').map(awsEncode).join('/');
+    // A validated key has no !'()*, so encodeURIComponent already encodes it as AWS does.
+    var uri = '/' + opts.bucket + '/' + opts.key.split('/').map(encodeURIComponent).join('/');
     var query = 'X-Amz-Algorithm=AWS4-HMAC-SHA256'
         + '&X-Amz-Credential=' + awsEncode(opts.accessKey + '/' + scope)
         + '&X-Amz-Date=' + amzDate

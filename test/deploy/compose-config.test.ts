@@ -124,7 +124,7 @@ describe('defaults and variables are defined once', () => {
     const documented = [...example.matchAll(/^#(VIDGATE_[A-Z0-9_]+)=(\S*)$/gm)].map((m) => [m[1]!, m[2]!] as const);
     const secrets = { VIDGATE_SIGNING_KEYS: `k1:${'k'.repeat(40)}`, VIDGATE_JWT_SECRET: 'j'.repeat(40), VIDGATE_MINIO_ROOT_PASSWORD: 'root-password', VIDGATE_NGINX_S3_SECRET: 'nginx-secret',
       VIDGATE_AUTH_S3_SECRET: 'auth-secret', VIDGATE_TRANSCODER_S3_SECRET: 'transcoder-secret', VIDGATE_WEBHOOK_TOKEN: 'w'.repeat(40) };
-    const base = { ...secrets, VIDGATE_ENV: 'production', VIDGATE_COLLECTOR_LOG: '/log', VIDGATE_COLLECTOR_STATE: '/state' };
+    const base = { ...secrets, VIDGATE_ENV: 'production', VIDGATE_PUBLIC_URL: 'https://video.example.com', VIDGATE_COLLECTOR_LOG: '/log', VIDGATE_COLLECTOR_STATE: '/state' };
     const read = (env: Record<string, string>) => ({ ...loadConfig(env), collector: loadCollectorConfig(env) });
     const composeOnly = /^VIDGATE_(VERSION|HTTPS?_PORT|TLS|TLS_DIR|GRAFANA_\w+|PROMETHEUS_RETENTION|\w+_REPLICAS)$/;
     const checked = documented.filter(([name, value]) => value !== '' && !composeOnly.test(name));

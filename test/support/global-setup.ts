@@ -1,5 +1,6 @@
+import { tmpdir } from 'node:os';
 import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { REPO_ROOT, stackPaths } from '../../services/stack/src/paths.ts';
 import { stopLeftovers } from '../../services/stack/src/supervisor.ts';
 import { seedDemoObject, seedDemoVideo } from '../../services/stack/src/seed-demo.ts';
@@ -13,7 +14,8 @@ let unlock: (() => Promise<void>) | undefined;
 
 /** Starts the real stack (MinIO, nginx, services) once for the black-box suite. */
 export async function setup() {
-  unlock = await acquireStackLock(resolve(REPO_ROOT, `${testConfig.dataDir}.lock`), 20 * 60_000);
+  // Machine-wide and keyed by the port: two checkouts share the ports, not the folder.
+  unlock = await acquireStackLock(join(tmpdir(), `vidgate-test-stack-${testConfig.ports.origin}.lock`), 20 * 60_000);
   await stopLeftovers(stackPaths(testConfig.dataDir).run, (m) => console.log(`[test stack] ${m}`));
   await rm(resolve(REPO_ROOT, testConfig.dataDir), { recursive: true, force: true });
   const started = Date.now();

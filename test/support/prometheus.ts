@@ -33,3 +33,21 @@ export async function scrapeAuth(): Promise<Sample[]> {
 export function sum(samples: readonly Sample[], name: string, where: (labels: Record<string, string>) => boolean = () => true): number {
   return samples.filter((s) => s.name === name && where(s.labels)).reduce((total, s) => total + s.value, 0);
 }
+
+/** The scrape's own response is counted once it is sent, i.e. in the next scrape: leave it out. */
+export const notMetrics = (labels: Record<string, string>) => labels.route !== '/metrics';
+
+/**
+ * Scrapes until the auth service has counted `requests` more requests than
+ * `before` did: it counts each request when its response has finished, which
+ * can be a moment after the client has the last byte.
+ */
+export async function scrapeAfter(before: readonly Sample[], requests: number): Promise<Sample[]> {
+  const deadline = Date.now() + 3_000;
+  for (;;) {
+    const now = await scrapeAuth();
+    const counted = sum(now, 'vidgate_http_requests_total', notMetrics) - sum(before, 'vidgate_http_requests_total', notMetrics);
+    if (counted >= requests || Date.now() > deadline) return now;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

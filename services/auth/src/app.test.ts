@@ -10,7 +10,7 @@ import type { ObjectStore } from '@vidgate/common/object-store';
 import { createUrlSigner } from '@vidgate/common/url-signer';
 import { createMinioUploadStorage } from './uploads/upload-storage.ts';
 import { createApp } from './app.ts';
-import { errorHandler } from './http/error-handler.ts';
+import { errorHandler } from '@vidgate/common/http-errors';
 import { issueToken } from './jwt.ts';
 
 const TEST_ENV = {
@@ -240,7 +240,7 @@ describe('errors', () => {
       .get('/storage', () => {
         throw new AppError('storage_unavailable', 'object storage is unavailable', { cause: 'ECONNREFUSED 10.0.0.7:9000' });
       })
-      .use(errorHandler);
+      .use(errorHandler());
     const thrown = await request(broken).get('/thrown');
     expectError(thrown, 500, 'internal');
     expect(thrown.body.message).toBe('the service could not complete the request');

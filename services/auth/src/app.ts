@@ -4,7 +4,7 @@ import type { Logger } from '@vidgate/common/logger';
 import type { ObjectStore } from '@vidgate/common/object-store';
 import { createUrlSigner } from '@vidgate/common/url-signer';
 import { createVideoStore } from '@vidgate/common/video-store';
-import { errorHandler, notFound } from './http/error-handler.ts';
+import { errorHandler, notFound } from '@vidgate/common/http-errors';
 import { createMetrics, measure, metricsRoute } from './http/metrics.ts';
 import { requestLog } from './http/request-log.ts';
 import { demoLoginRoutes } from './routes/demo-login.ts';
@@ -50,6 +50,6 @@ export function createApp(config: Config, deps: AppDeps): express.Express {
   app.use(legacyProxyRoutes({ config, videos }));
   if (config.playback.demoLogin) app.use(demoLoginRoutes(config));
   app.use(notFound);
-  app.use(errorHandler);
+  app.use(errorHandler());
   return app;
 }

@@ -16,6 +16,7 @@ const PRODUCTION = {
   VIDGATE_NGINX_S3_SECRET: 'prod-nginx-s3-secret',
   VIDGATE_AUTH_S3_SECRET: 'prod-auth-s3-secret',
   VIDGATE_TRANSCODER_S3_SECRET: 'prod-transcoder-s3-secret',
+  VIDGATE_PUBLIC_URL: 'https://video.example.com',
   VIDGATE_WEBHOOK_TOKEN: 'prod-webhook-token-0123456789abcdefghijklmn',
 };
 

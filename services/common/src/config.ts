@@ -60,12 +60,12 @@ const schema = z.object({
   VIDGATE_PUBLIC_URL: url.optional(),
   VIDGATE_AUTH_UPSTREAM: z.string().regex(/^[A-Za-z0-9.-]+:\d+$/).optional(),
   VIDGATE_MINIO_ENDPOINT: url.optional(),
-  VIDGATE_MINIO_REGION: z.string().default('us-east-1'),
+  VIDGATE_MINIO_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/).default('us-east-1'),
   // Not a path nginx routes itself (media, v1, healthz): uploads use path-style /<bucket>/uploads/.
   VIDGATE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/).refine((b) => !['media', 'v1', 'healthz'].includes(b), 'collides with an nginx location').default('vidgate-media'),
   VIDGATE_MINIO_ROOT_USER: z.string().min(3).default('vidgate-root'),
   VIDGATE_MINIO_ROOT_PASSWORD: z.string().min(8),
-  VIDGATE_NGINX_S3_ACCESS_KEY: z.string().min(3).default('vidgate-nginx'),
+  VIDGATE_NGINX_S3_ACCESS_KEY: z.string().min(3).regex(KEY_TEXT).default('vidgate-nginx'),
   VIDGATE_NGINX_S3_SECRET: z.string().min(8).regex(KEY_TEXT),
   VIDGATE_AUTH_S3_ACCESS_KEY: z.string().min(3).default('vidgate-auth'),
   VIDGATE_AUTH_S3_SECRET: z.string().min(8),
@@ -148,6 +148,9 @@ export function loadConfig(env: Env = process.env) {
   }
   if (e.VIDGATE_PLAYBACK_MASTER_TTL > e.VIDGATE_PLAYBACK_MAX_TTL) {
     throw new ConfigError('VIDGATE_PLAYBACK_MASTER_TTL must not exceed VIDGATE_PLAYBACK_MAX_TTL');
+  }
+  if (production && !e.VIDGATE_PUBLIC_URL) {
+    throw new ConfigError('VIDGATE_PUBLIC_URL is required in production: signed and upload URLs are made for it');
   }
   const demoLogin = e.VIDGATE_DEMO_LOGIN ?? !production;
   if (production && demoLogin) throw new ConfigError('VIDGATE_DEMO_LOGIN hands out tokens to anyone; it cannot be enabled in production');

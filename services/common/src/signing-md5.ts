@@ -24,9 +24,11 @@ const MD5_QUERY = /^md5=([A-Za-z0-9_-]{22})&expires=([1-9][0-9]{0,10})&kid=([A-Z
 
 /** The same decision nginx's md5 location makes (see nginx/templates/media-md5.conf). */
 export function verifyMd5(input: { path: string; rawQuery: string; keys: KeyRing; now: number }): Verdict {
-  if (signedPathProblem(input.path)) return { ok: false, status: 403, error: 'path_invalid' };
+  // The order and the codes of nginx/templates/media-md5.conf.template.
+  if (input.rawQuery === '') return { ok: false, status: 403, error: 'signature_missing' };
   const m = MD5_QUERY.exec(input.rawQuery);
-  if (!m) return { ok: false, status: 403, error: input.rawQuery === '' ? 'signature_missing' : 'signature_invalid' };
+  if (!m) return { ok: false, status: 403, error: 'query_not_allowed' };
+  if (signedPathProblem(input.path)) return { ok: false, status: 403, error: 'path_invalid' };
   const [, token, expires, kid] = m as unknown as [string, string, string, string];
   const key = input.keys.get(kid);
   if (key === undefined) return { ok: false, status: 403, error: 'key_unknown' };

@@ -31,8 +31,6 @@ export const videoSchema = z.object({
       size: z.number().int().nonnegative(),
       uploadId: z.string().optional(),
       partSize: z.number().int().positive().optional(),
-      /** ETag of the source the renditions were made from: a repeated event for it is a no-op. */
-      processedEtag: z.string().optional(),
     })
     .optional(),
   createdAt: z.string(),

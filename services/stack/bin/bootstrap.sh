@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs whatever the local stack needs and is missing; a few seconds when all
 # is present. Used by `npm start` and `npm test` (with --test: test tools too).
-#   Debian packages: nginx, its njs module, the njs CLI, ffmpeg (+ chromium, prometheus, docker-compose for tests)
+#   Debian packages: nginx, its njs module, the njs CLI, ffmpeg
 #   MinIO server and mc client: built from pinned versions with `go install` into
 #   $VIDGATE_CACHE_DIR/bin (default ~/.cache/vidgate/bin), unless on PATH already
 #   npm dependencies: `npm ci` when node_modules is missing or older than the lockfile
+#   (with --test also: libnginx-mod-stream chromium prometheus docker-compose wrk curl openssl)
 set -eu
 
 # Pinned: the last MinIO server and mc commits the Go module proxy serves.
@@ -16,7 +17,7 @@ say() { printf '[bootstrap] %s\n' "$*"; }
 cache_bin="${VIDGATE_CACHE_DIR:-$HOME/.cache/vidgate}/bin"
 
 packages="nginx libnginx-mod-http-js njs ffmpeg"
-[ "${1:-}" = "--test" ] && packages="$packages libnginx-mod-stream chromium prometheus docker-compose wrk"
+[ "${1:-}" = "--test" ] && packages="$packages libnginx-mod-stream chromium prometheus docker-compose wrk curl openssl"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
@@ -30,7 +31,9 @@ if [ -n "$missing" ]; then
 fi
 
 build_go_tool() { # name module version
-    if command -v "$1" >/dev/null 2>&1 || [ -x "$cache_bin/$1" ]; then return; fi
+    [ -x "$cache_bin/$1" ] && return
+    # A program of that name on PATH counts only if it is MinIO's (Debian's mc is Midnight Commander).
+    if command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -qi minio; then return; fi
     command -v go >/dev/null 2>&1 || { say "Go is required to build $1 (go install $2@$3)"; exit 1; }
     say "building $1 from source with go install (pinned $3; a few minutes on a cold machine, cached in $cache_bin afterwards)"
     start=$(date +%s)

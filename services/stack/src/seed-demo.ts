@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,16 +11,29 @@ import { packageHls } from '@vidgate/transcoder/package-hls';
 import type { Rendition } from '@vidgate/transcoder/ladder';
 import { publishHls, storedRenditions } from '@vidgate/transcoder/publish-hls';
 import { generateTestVideo } from '@vidgate/transcoder/test-video';
+import { REPO_ROOT } from './paths.ts';
 import { CACHE_DIR } from './tools.ts';
 
 export const DEMO_OBJECT_KEY = 'demo/welcome.txt';
 export const DEMO_VIDEO_ID = 'demo';
 export const DEMO_OWNER = 'demo-owner';
 const DEMO_SECONDS = 12;
-/** Bump when the demo's encoding changes, so cached packages are rebuilt. */
-const DEMO_PACKAGE = resolve(CACHE_DIR, 'demo-video-v1');
+/**
+ * The cached package is named after what made it: the transcoder's packaging
+ * sources and the ffmpeg build. A change to either packages the demo again,
+ * so tests never check an older transcoder's output.
+ */
+const PACKAGING_SOURCES = ['ffmpeg-args', 'hls-command', 'ladder', 'package-hls', 'poster', 'test-video'];
+const DEMO_PACKAGE = resolve(CACHE_DIR, `demo-video-${packagingFingerprint()}`);
 /** What the package holds (renditions, duration), written once it is complete. */
 const DEMO_MANIFEST = `${DEMO_PACKAGE}.json`;
+
+function packagingFingerprint(): string {
+  const hash = createHash('sha256').update(String(DEMO_SECONDS));
+  for (const name of PACKAGING_SOURCES) hash.update(readFileSync(resolve(REPO_ROOT, `services/transcoder/src/${name}.ts`)));
+  hash.update(execFileSync('ffmpeg', ['-version'], { encoding: 'utf8' }).split('\n')[0]!);
+  return hash.digest('hex').slice(0, 12);
+}
 
 interface DemoManifest {
   durationSeconds: number;

@@ -9,6 +9,7 @@ import { findTool } from './tools.ts';
 import { stopLeftovers, supervise, type Supervised } from './supervisor.ts';
 import { waitForHttp } from './wait-ready.ts';
 import { prepareWebRoot } from './web-root.ts';
+import { assertPortsFree } from './ports.ts';
 
 export interface StackOptions {
   config: Config;
@@ -56,6 +57,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   for (const dir of [paths.minioData, paths.minioEvents, paths.logs, paths.run, paths.collector]) await mkdir(dir, { recursive: true });
   await prepareWebRoot(paths.web);
   await stopLeftovers(paths.run, say);
+  const { ports } = config;
+  await assertPortsFree(config.bindHost, [ports.minio, ports.minioConsole, config.transcoder.port, ports.auth, ports.origin, ports.collector]);
   const running: Supervised[] = [];
   let reportCrash: (what: string) => void = () => {};
   const crashed = new Promise<string>((resolve) => (reportCrash = resolve));

@@ -15,9 +15,13 @@ function executable(path: string): boolean {
   }
 }
 
-/** Finds a program on PATH, then in the cache, then in /usr/sbin (nginx). */
+/**
+ * Finds a program in the cache (MinIO and mc built by bootstrap.sh), then on
+ * PATH, then in /usr/sbin (nginx). The cache comes first: Debian's "mc" on PATH
+ * is Midnight Commander.
+ */
 export function findTool(name: string): string {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), CACHE_BIN, '/usr/sbin'];
+  const dirs = [CACHE_BIN, ...(process.env.PATH ?? '').split(delimiter), '/usr/sbin'];
   for (const dir of dirs) {
     const candidate = resolve(dir, name);
     if (dir && executable(candidate)) return candidate;

@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import type { Config } from '@vidgate/common/config';
-import { AppError, errorBody } from '@vidgate/common/errors';
+import { AppError } from '@vidgate/common/errors';
+import { errorHandler, notFound } from '@vidgate/common/http-errors';
 import type { Logger } from '@vidgate/common/logger';
 import type { JobQueue } from './job-queue.ts';
 import { sourcesInEvent } from './minio-event.ts';
@@ -41,13 +42,7 @@ export function createApp(deps: { config: Config; queue: JobQueue; metrics: Tran
     }
     res.json({ queued: sources.length });
   });
-  app.use((_req, _res) => {
-    throw new AppError('not_found', 'no such route');
-  });
-  app.use(((err, _req, res, _next) => {
-    const appError = err instanceof AppError ? err : new AppError('internal', String(err));
-    if (appError.status >= 500) logger.error({ err }, 'request failed');
-    res.status(appError.status).json(errorBody(appError));
-  }) as express.ErrorRequestHandler);
+  app.use(notFound);
+  app.use(errorHandler(logger));
   return app;
 }

@@ -16,7 +16,21 @@ export interface SourceUploaded {
 }
 
 /**
- * The uploads a MinIO bucket notification reports: object-created records for
+ * Uploads create objects with these events only. A server-side copy
+ * (s3:ObjectCreated:Copy) into uploads/ is not an upload and starts nothing.
+ */
+const UPLOAD_EVENTS = new Set(['s3:ObjectCreated:Put', 's3:ObjectCreated:Post', 's3:ObjectCreated:CompleteMultipartUpload']);
+
+function decodeKey(key: string): string | undefined {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return undefined; // malformed escapes: not one of our keys
+  }
+}
+
+/**
+ * The uploads a MinIO bucket notification reports: upload records for
  * uploads/<id>/source in our bucket. Keys arrive URL-encoded (S3 convention).
  */
 export function sourcesInEvent(payload: unknown, bucket: string): SourceUploaded[] | undefined {
@@ -24,8 +38,9 @@ export function sourcesInEvent(payload: unknown, bucket: string): SourceUploaded
   if (!parsed.success) return undefined;
   const found: SourceUploaded[] = [];
   for (const r of parsed.data.Records) {
-    if (!r.eventName.startsWith('s3:ObjectCreated:') || r.s3.bucket.name !== bucket) continue;
-    const videoId = videoIdOfSource(decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')));
+    if (!UPLOAD_EVENTS.has(r.eventName) || r.s3.bucket.name !== bucket) continue;
+    const key = decodeKey(r.s3.object.key);
+    const videoId = key === undefined ? undefined : videoIdOfSource(key);
     if (videoId) found.push({ videoId, etag: (r.s3.object.eTag ?? '').replace(/"/g, '') });
   }
   return found;

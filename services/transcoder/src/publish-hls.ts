@@ -14,6 +14,8 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.jpg': 'image/jpeg',
 };
 
+const PARALLEL_UPLOADS = 8;
+
 /**
  * Uploads a packaged HLS folder under videos/<id>/hls/. Playlists go last, the
  * master very last, so a reader never finds a playlist whose segments are missing.
@@ -27,14 +29,20 @@ export async function publishHls(opts: {
   onProgress?: (done: number, total: number) => void;
 }): Promise<void> {
   const rank = (f: string) => (f === 'master.m3u8' ? 2 : f.endsWith('.m3u8') ? 1 : 0);
-  const ordered = [...opts.files].sort((a, b) => rank(a) - rank(b));
   let done = 0;
-  for (const file of ordered) {
+  const put = async (file: string) => {
     const path = join(opts.dir, file);
     const { size } = await stat(path);
     const contentType = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
     await opts.client.putObject(opts.bucket, videoKeys.hlsPrefix(opts.videoId) + file, createReadStream(path), size, { 'Content-Type': contentType });
-    opts.onProgress?.(++done, ordered.length);
+    opts.onProgress?.(++done, opts.files.length);
+  };
+  // Segments first (a few at a time), then variant playlists, then the master.
+  for (const tier of [0, 1, 2]) {
+    const queue = opts.files.filter((f) => rank(f) === tier);
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_UPLOADS, queue.length) }, async () => {
+      for (let file = queue.shift(); file !== undefined; file = queue.shift()) await put(file);
+    }));
   }
 }
 

@@ -24,15 +24,16 @@ const queue = createJobQueue({
   onError: (videoId, err) => logger.error({ err, videoId }, 'job crashed'),
 });
 
+// Restart safety: drop what killed jobs left on disk, pick up what they left unfinished.
+await mkdir(workRoot(config), { recursive: true });
+for (const leftover of await readdir(workRoot(config))) await rm(join(workRoot(config), leftover), { recursive: true, force: true });
+
 // Unfinished jobs are not waited for: reconcile resumes them on the next start.
 serve(createApp({ config, queue, metrics, logger }), {
   name: 'transcoder', port: config.transcoder.port, host: config.bindHost, logger,
   details: { concurrency: config.transcoder.concurrency },
 });
 
-// Restart safety: drop what killed jobs left on disk, pick up what they left unfinished.
-await mkdir(workRoot(config), { recursive: true });
-for (const leftover of await readdir(workRoot(config))) await rm(join(workRoot(config), leftover), { recursive: true, force: true });
 findUnfinished(objects, videos)
   .then((ids) => {
     for (const id of ids) queue.add(id);

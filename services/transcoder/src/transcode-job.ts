@@ -44,14 +44,14 @@ export function createTranscodeJob(deps: TranscodeDeps) {
   return async function transcode(videoId: string): Promise<void> {
     let video = await videos.get(videoId);
     const sourceKey = videoKeys.source(videoId);
-    const stat = await client.statObject(bucket, sourceKey).catch(() => undefined);
-    if (!video || !stat) {
-      logger.warn({ videoId, hasMetadata: Boolean(video), hasSource: Boolean(stat) }, 'nothing to transcode');
-      metrics.jobs.inc({ outcome: 'skipped' });
-      return;
-    }
-    if (video.status === 'ready' && video.source?.processedEtag === stat.etag) {
-      logger.info({ videoId }, 'already transcoded from this source; event ignored');
+    const stat = await client.statObject(bucket, sourceKey).catch((err: { code?: string }) => {
+      if (err.code === 'NotFound' || err.code === 'NoSuchKey') return undefined;
+      throw err; // storage trouble: the video stays as it is and is retried on the next start
+    });
+    // Only an open upload is transcoded: a repeated event, a cancelled upload or a
+    // stale upload URL used again after publishing start nothing.
+    if (!video || !stat || (video.status !== 'uploading' && video.status !== 'processing')) {
+      logger.info({ videoId, status: video?.status, hasSource: Boolean(stat) }, 'nothing to transcode; event ignored');
       metrics.jobs.inc({ outcome: 'skipped' });
       return;
     }
@@ -89,7 +89,6 @@ export function createTranscodeJob(deps: TranscodeDeps) {
         progress: 1,
         durationSeconds: result.probe.durationSeconds,
         renditions: storedRenditions(result.renditions),
-        source: video.source ? { ...video.source, processedEtag: stat.etag } : undefined,
       });
       metrics.jobs.inc({ outcome: 'ready' });
       metrics.duration.observe({ outcome: 'ready' }, (Date.now() - started) / 1000);

@@ -27,14 +27,25 @@ export function legacyProxyRoutes(deps: { config: Config; videos: VideoStore }):
     proxyTimeout: 30_000,
     // The target path is a short-lived presigned GET of the object: MinIO checks it.
     pathRewrite: (_path, req) => (req as unknown as { presigned: string }).presigned,
+    // Responses are written here: MinIO's XML errors (which name the bucket) become JSON.
+    selfHandleResponse: true,
     on: {
       proxyReq: (proxyReq, req) => {
         for (const name of Object.keys(req.headers)) {
           if (!['range', 'if-range', 'if-none-match', 'if-modified-since', 'host'].includes(name)) proxyReq.removeHeader(name);
         }
       },
-      proxyRes: (proxyRes) => {
-        for (const name of Object.keys(proxyRes.headers)) if (/^x-(amz|minio)-|^server$/i.test(name)) delete proxyRes.headers[name];
+      proxyRes: (proxyRes, _req, res) => {
+        const status = proxyRes.statusCode ?? 502;
+        if (status >= 400) {
+          proxyRes.resume();
+          const [code, error] = status === 404 ? [404, 'not_found'] : status === 416 ? [416, 'range_not_satisfiable'] : [502, 'storage_unavailable'];
+          res.writeHead(code, { 'Content-Type': 'application/json' }).end(`{"error":"${error}"}\n`);
+          return;
+        }
+        const headers = Object.fromEntries(Object.entries(proxyRes.headers).filter(([name]) => !/^x-(amz|minio)-|^server$/i.test(name)));
+        res.writeHead(status, headers as Record<string, string | string[]>);
+        proxyRes.pipe(res);
       },
       error: (_err, _req, res) => {
         if ('writeHead' in res && !res.headersSent) res.writeHead(502, { 'Content-Type': 'application/json' }).end('{"error":"storage_unavailable"}\n');
@@ -51,7 +62,8 @@ export function legacyProxyRoutes(deps: { config: Config; videos: VideoStore }):
     assertEntitled(video, req.principal, config.playback);
     const key = videoKeys.hlsPrefix(id) + rest;
     if (!isSafeObjectKey(key)) throw new AppError('object_key_invalid', 'the path is not a valid object key');
-    const url = new URL(await signer.presignedGetObject(config.minio.bucket, key, 60));
+    // Presigned for the request's own method: HEAD is signed as HEAD.
+    const url = new URL(await signer.presignedUrl(req.method, config.minio.bucket, key, 60));
     (req as unknown as { presigned: string }).presigned = url.pathname + url.search;
     await proxy(req, res, next);
   });

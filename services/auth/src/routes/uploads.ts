@@ -125,14 +125,19 @@ export function uploadRoutes(deps: { config: Config; videos: VideoStore; storage
     const { uploadId, partSize } = video.source;
     if (!uploadId || !partSize) throw new AppError('conflict', 'this upload is a single PUT/POST, not multipart');
     const given = parseBody(completeBody, req.body).parts;
-    const uploaded = await storage.listParts(videoKeys.source(video.id), uploadId);
-    const parts = given ?? uploaded;
     const partCount = Math.ceil(video.source.size / partSize);
+    const uploaded = (await storage.listParts(videoKeys.source(video.id), uploadId)).filter((p) => p.partNumber <= partCount);
     const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !uploaded.some((p) => p.partNumber === n));
     if (missing.length > 0) throw new AppError('conflict', `parts not uploaded yet: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}`, { missing });
-    const bytes = uploaded.filter((p) => p.partNumber <= partCount).reduce((sum, p) => sum + p.size, 0);
+    const bytes = uploaded.reduce((sum, p) => sum + p.size, 0);
     if (bytes !== video.source.size) throw new AppError('conflict', `uploaded ${bytes} bytes, declared ${video.source.size}`);
-    await storage.completeMultipart(videoKeys.source(video.id), uploadId, [...parts].sort((a, b) => a.partNumber - b.partNumber));
+    // What is completed is what storage holds and was checked above; a client's own
+    // list may only confirm it, never choose a subset.
+    const sameAsStored = (p: { partNumber: number; etag: string }) => uploaded.some((u) => u.partNumber === p.partNumber && u.etag.replace(/"/g, '') === p.etag.replace(/"/g, ''));
+    if (given && (given.length !== uploaded.length || !given.every(sameAsStored))) {
+      throw new AppError('conflict', 'the parts listed are not the parts uploaded; omit "parts" to complete with what storage holds');
+    }
+    await storage.completeMultipart(videoKeys.source(video.id), uploadId, uploaded);
     metrics.uploads.inc({ kind: 'multipart', outcome: 'completed' });
     res.json({ videoId: video.id, status: 'uploading', statusUrl: `/v1/videos/${video.id}` });
   });

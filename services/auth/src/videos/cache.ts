@@ -8,14 +8,33 @@ import type { Config } from '@vidgate/common/config';
  */
 export function createCache(cache: Config['cache']) {
   const store = new NodeCache({ stdTTL: cache.ttlSeconds, maxKeys: cache.maxKeys, useClones: false, checkperiod: 60 });
+  // Loads under way: concurrent misses for one key share a single load (no
+  // thundering herd when a popular playlist's signatures roll over).
+  const loading = new Map<string, Promise<unknown>>();
+
+  /** A full cache must not fail the request: the value is then served uncached. */
+  const set = (key: string, value: unknown) => {
+    if (store.getStats().keys < cache.maxKeys) store.set(key, value);
+  };
+
   return {
+    get: <T>(key: string): T | undefined => store.get<T>(key),
+    set,
     async getOrLoad<T>(key: string, load: () => Promise<T>): Promise<T> {
       const hit = store.get<T>(key);
       if (hit !== undefined) return hit;
-      const value = await load();
-      // A full cache must not fail the request: serve uncached instead.
-      if (value !== undefined && store.getStats().keys < cache.maxKeys) store.set(key, value);
-      return value;
+      const pending = loading.get(key) as Promise<T> | undefined;
+      if (pending) return pending;
+      const loaded = load().then((value) => {
+        if (value !== undefined) set(key, value);
+        return value;
+      });
+      loading.set(key, loaded);
+      try {
+        return await loaded;
+      } finally {
+        loading.delete(key);
+      }
     },
     delete(key: string) {
       store.del(key);

@@ -1,3 +1,4 @@
+import type { Video } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
 import type { Cache } from './cache.ts';
 
@@ -10,12 +11,11 @@ export function cachedVideoStore(inner: VideoStore, cache: Cache): VideoStore {
   const key = (id: string) => `video:${id}`;
   return {
     async get(id) {
-      let loaded;
-      const video = await cache.getOrLoad(key(id), async () => {
-        loaded = await inner.get(id);
-        return loaded?.status === 'ready' ? loaded : undefined;
-      });
-      return video ?? loaded ?? undefined;
+      const cached = cache.get<Video>(key(id));
+      if (cached) return cached;
+      const video = await inner.get(id);
+      if (video?.status === 'ready') cache.set(key(id), video);
+      return video;
     },
     async put(video) {
       await inner.put(video);

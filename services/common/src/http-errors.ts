@@ -1,13 +1,24 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, errorBody } from '@vidgate/common/errors';
+import { AppError, errorBody } from './errors.ts';
 
-/** Maps every error to { error, message } in one place; unknown errors become a bare 500. */
-export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  const appError = toAppError(err);
-  if (appError.status >= 500) req.log?.error({ err, details: appError.details }, appError.message);
-  if (res.headersSent) return void res.destroy();
-  res.status(appError.status).json(errorBody(appError));
-};
+interface ErrorLog {
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Every service's express error handler: maps any error to { error, message }
+ * in one place; unknown errors become a bare 500. 5xx are logged with the
+ * request's logger (pino-http) when there is one, else with the fallback.
+ */
+export function errorHandler(fallback?: ErrorLog): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const appError = toAppError(err);
+    const log = (req as { log?: ErrorLog }).log ?? fallback;
+    if (appError.status >= 500) log?.error({ err, details: appError.details }, appError.message);
+    if (res.headersSent) return void res.destroy();
+    res.status(appError.status).json(errorBody(appError));
+  };
+}
 
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
