@@ -108,6 +108,14 @@ describe('HEAD and conditional requests', () => {
     expectNoStorageLeak(res);
   });
 
+  it('If-Match with another ETag answers 412 as JSON, never MinIO\'s XML', async () => {
+    const res = await get(signed(KEY), { 'If-Match': '"0123456789abcdef0123456789abcdef"' });
+    expect(res.status).toBe(412);
+    expect(parseJson(res.body)).toEqual({ error: 'precondition_failed' });
+    expect(res.body.toString()).not.toContain(BUCKET);
+    expectNoStorageLeak(res);
+  });
+
   it('If-None-Match with another ETag answers 200 and the object', async () => {
     const res = await get(signed(KEY), { 'If-None-Match': '"0123456789abcdef0123456789abcdef"' });
     expect(res.status).toBe(200);

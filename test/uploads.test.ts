@@ -59,6 +59,20 @@ describe('a presigned PUT', () => {
     expect(await sourceExists(videoId)).toBe(false);
   });
 
+  it('cannot be turned into a server-side copy of another object (x-amz-copy-source is dropped)', async () => {
+    const { videoId, upload } = await newUpload();
+    const res = await fetch(upload.put.url, {
+      method: 'PUT',
+      body: BODY,
+      headers: { 'Content-Type': 'video/mp4', 'x-amz-copy-source': `/${BUCKET}/videos/demo/hls/master.m3u8`, 'x-amz-meta-owner': 'mallory' },
+    });
+    expect(res.status).toBe(200);
+    // What is stored is the body sent, not the demo's playlist; no metadata came along.
+    expect(await objectSha256(videoKeys.source(videoId))).toBe(sha256(BODY));
+    const stat = await rootClient.statObject(BUCKET, videoKeys.source(videoId));
+    expect(stat.metaData).not.toHaveProperty('owner');
+  });
+
   it('with a tampered signature is refused (403 SignatureDoesNotMatch)', async () => {
     const { videoId, upload } = await newUpload();
     const tampered = upload.put.url.replace(/(X-Amz-Signature=)(.)/, (_, p: string, c: string) => p + (c === 'a' ? 'b' : 'a'));
