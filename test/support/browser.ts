@@ -1,6 +1,9 @@
 import { chromium, type Browser, type Page, type Request, type Response } from 'playwright-core';
 
-/** Debian's chromium (apt-get install chromium); see /work/shared/FIELD-NOTES.md. */
+/**
+ * Debian's chromium (installed by bootstrap.sh --test); never a downloaded browser.
+ * Without the background-networking flags it keeps calling hosts this network refuses.
+ */
 export const CHROMIUM = process.env.VIDGATE_CHROMIUM ?? '/usr/bin/chromium';
 
 const ARGS = [
