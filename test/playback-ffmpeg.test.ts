@@ -54,6 +54,15 @@ describe('ffmpeg plays the signed master playlist', () => {
 });
 
 describe('the playlists a client fetches', () => {
+  it('the poster is a signed /media/ URL of a JPEG frame', async () => {
+    const { posterUrl } = pb as Playback & { posterUrl: string };
+    expect(new URL(posterUrl).pathname).toBe(`/media/videos/${DEMO_ID}/hls/poster.jpg`);
+    expect(new URL(posterUrl).search.slice(1)).toMatch(SIGNED_QUERY);
+    const res = await fetch(posterUrl);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect({ status: res.status, type: res.headers.get('content-type'), magic: bytes.subarray(0, 2).toString('hex') }).toEqual({ status: 200, type: 'image/jpeg', magic: 'ffd8' });
+  });
+
   it('the master playlist is HLS, uncacheable, and names only signed absolute paths to variant playlists', async () => {
     const { res, text } = await fetchPlaylist(pb.masterUrl);
     expect(res.status).toBe(200);

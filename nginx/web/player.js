@@ -31,6 +31,7 @@
   async function play(videoId) {
     status(`asking for playback of "${videoId}"`);
     const playback = await window.vidgate.call(`/v1/videos/${encodeURIComponent(videoId)}/playback`);
+    video.poster = playback.posterUrl;
     if (!nativeOnly) return playWithHlsJs(playback, videoId);
     video.src = playback.masterUrl; // Safari plays signed HLS natively
     video.play().catch(() => {});

@@ -51,7 +51,7 @@ process.on('SIGHUP', () => {
   say('SIGHUP: reloading configuration');
   try {
     const next = loadConfig();
-    stack.reload(next, process.env).then(() => say(`reloaded; signing with key ${next.signing.activeKid}`), (err: Error) => say(`reload failed, old config stays: ${err.message}`));
+    stack.reload(next, process.env).then(() => say(`reloaded; signing with key ${next.signing.activeKid}`), (err: Error) => say(`reload failed; nginx keeps serving the previous config: ${err.message}`));
   } catch (err) {
     say(`reload refused: ${(err as Error).message}`);
   }

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Config } from '@vidgate/common/config';
 import { AppError } from '@vidgate/common/errors';
 import type { UrlSigner } from '@vidgate/common/url-signer';
+import { videoKeys } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
 import { authenticate } from '../http/authenticate.ts';
 import type { Metrics } from '../http/metrics.ts';
@@ -23,9 +24,11 @@ export function playbackRoutes(deps: { config: Config; signer: UrlSigner; videos
     if (video.status !== 'ready') throw new AppError('video_not_ready', `video ${id} is ${video.status}`);
     const exp = nowSeconds() + config.playback.masterTtl;
     metrics.urlsSigned.inc({ kind: 'playlist' });
+    metrics.urlsSigned.inc({ kind: 'media' });
     res.set('Cache-Control', 'private, no-store').json({
       videoId: id,
       masterUrl: config.publicUrl + signer.signPath(`/v1/hls/${id}/master.m3u8`, exp),
+      posterUrl: config.publicUrl + signer.signPath(`/media/${videoKeys.hlsPrefix(id)}poster.jpg`, exp),
       expiresAt: new Date(exp * 1000).toISOString(),
       durationSeconds: video.durationSeconds,
       renditions: video.renditions,
