@@ -8,7 +8,7 @@ import { findTool } from './tools.ts';
 const run = promisify(execFile);
 
 /** Environment for deploy/minio-init/init.sh: the same script the compose init container runs. */
-export function minioInitEnv(config: Config): NodeJS.ProcessEnv {
+function minioInitEnv(config: Config): NodeJS.ProcessEnv {
   const { minio } = config;
   return {
     PATH: process.env.PATH,

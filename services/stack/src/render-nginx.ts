@@ -15,7 +15,7 @@ export function renderTemplate(text: string, vars: Readonly<Record<string, strin
 }
 
 /** The keys map and upstream credentials, kept out of the templates and out of git. */
-export function renderSecrets(config: Config): string {
+function renderSecrets(config: Config): string {
   // Regex entries: plain map strings compare case-insensitively, key ids must not.
   const keys = [...config.signing.keys].map(([kid, key]) => `    "~^${kid}$" "${key}";`).join('\n');
   const { accessKey, secretKey } = config.minio.nginx;
@@ -32,7 +32,7 @@ export function renderSecrets(config: Config): string {
 }
 
 /** $vidgate_cors_origin: the request's Origin when it is an allowed one, else empty. */
-export function renderCors(config: Config): string {
+function renderCors(config: Config): string {
   const allowed = config.uploads.corsOrigins.map((o) => `    "${o}" "${o}";`);
   return ['map $http_origin $vidgate_cors_origin {', '    default "";', ...allowed, '}', ''].join('\n');
 }
@@ -60,7 +60,7 @@ export interface NginxLayout {
   logDir: string;
 }
 
-export function nginxVars({ config, paths, workers = 1, generation = '1', layout }: NginxRenderOptions): Record<string, string> {
+function nginxVars({ config, paths, workers = 1, generation = '1', layout }: NginxRenderOptions): Record<string, string> {
   const at = layout ?? { confDir: paths.nginxConf, njsDir: resolve(NGINX_SRC, 'njs'), webDir: paths.web, runDir: paths.nginxRun, logDir: paths.nginxLogs };
   return {
     VIDGATE_NGINX_WORKERS: String(workers),

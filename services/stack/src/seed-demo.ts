@@ -16,7 +16,7 @@ import { CACHE_DIR } from './tools.ts';
 
 export const DEMO_OBJECT_KEY = 'demo/welcome.txt';
 export const DEMO_VIDEO_ID = 'demo';
-export const DEMO_OWNER = 'demo-owner';
+const DEMO_OWNER = 'demo-owner';
 const DEMO_SECONDS = 12;
 /**
  * The cached package is named after what made it: the transcoder's packaging
