@@ -5,6 +5,7 @@ import { notMetrics, parseMetrics, scrapeAfter, scrapeAuth, sum, type Sample } f
 import { stackPaths } from '../services/stack/src/paths.ts';
 import { ORIGIN, testConfig } from './support/test-stack.ts';
 import { DEMO_ID, playback, segmentUris, tokenFor, variantUris } from './support/videos.ts';
+import { pollUntil } from './support/poll.ts';
 import { metricsProblems } from './support/promtool.ts';
 import { wireGet } from './support/wire-bytes.ts';
 
@@ -26,23 +27,14 @@ async function scrapeCollector(): Promise<Sample[]> {
  * (earlier tests' requests included): it started with the stack, on an empty log.
  */
 async function settledCollector(): Promise<Sample[]> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const written = (await readFile(ACCESS_LOG, 'utf8')).split('\n').filter(Boolean).length;
-    const samples = await scrapeCollector();
-    if (sum(samples, 'vidgate_collector_lines_total') >= written || Date.now() > deadline) return samples;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const read = async () => ({ written: (await readFile(ACCESS_LOG, 'utf8')).split('\n').filter(Boolean).length, samples: await scrapeCollector() });
+  return (await pollUntil(read, ({ written, samples }) => sum(samples, 'vidgate_collector_lines_total') >= written)).samples;
 }
 
 /** Polls the collector until a counter has grown by `expected` since `before`; returns the growth. */
-async function growth(before: readonly Sample[], kind: string, expected: number): Promise<number> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const grown = sum(await scrapeCollector(), ORIGIN_BYTES, (l) => l.kind === kind) - sum(before, ORIGIN_BYTES, (l) => l.kind === kind);
-    if (grown >= expected || Date.now() > deadline) return grown;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function growth(before: readonly Sample[], kind: string, expected: number): Promise<number> {
+  const bytes = (samples: readonly Sample[]) => sum(samples, ORIGIN_BYTES, (l) => l.kind === kind);
+  return pollUntil(async () => bytes(await scrapeCollector()) - bytes(before), (grown) => grown >= expected);
 }
 
 /** Master → top variant → every segment, as one player session would, counting wire bytes. */

@@ -47,17 +47,6 @@ export async function waitForVideo(
 
 export const settled = (v: VideoView): boolean => v.status === 'ready' || v.status === 'failed';
 
-/** Polls until `check` returns a value other than undefined. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /**
  * Keys, ETags and write times of everything under videos/<id>/hls/ (root's view
  * of the bucket). A re-encode may well produce the same bytes, hence the time.

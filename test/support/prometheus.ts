@@ -1,3 +1,4 @@
+import { pollUntil } from './poll.ts';
 import { AUTH } from './test-stack.ts';
 
 export interface Sample {
@@ -42,12 +43,7 @@ export const notMetrics = (labels: Record<string, string>) => labels.route !== '
  * `before` did: it counts each request when its response has finished, which
  * can be a moment after the client has the last byte.
  */
-export async function scrapeAfter(before: readonly Sample[], requests: number): Promise<Sample[]> {
-  const deadline = Date.now() + 3_000;
-  for (;;) {
-    const now = await scrapeAuth();
-    const counted = sum(now, 'vidgate_http_requests_total', notMetrics) - sum(before, 'vidgate_http_requests_total', notMetrics);
-    if (counted >= requests || Date.now() > deadline) return now;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function scrapeAfter(before: readonly Sample[], requests: number): Promise<Sample[]> {
+  const counted = (now: readonly Sample[]) => sum(now, 'vidgate_http_requests_total', notMetrics) - sum(before, 'vidgate_http_requests_total', notMetrics);
+  return pollUntil(scrapeAuth, (now) => counted(now) >= requests, { timeoutMs: 3_000, intervalMs: 20 });
 }
