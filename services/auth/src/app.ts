@@ -45,7 +45,7 @@ export function createApp(config: Config, deps: AppDeps): express.Express {
   app.use(signRoutes(config, signer));
   app.use(playbackRoutes(shared));
   app.use(hlsRoutes({ ...shared, objects: deps.store, cache }));
-  app.use(videoRoutes({ config, videos, objects: deps.store }));
+  app.use(videoRoutes({ config, videos }));
   app.use(uploadRoutes({ config, videos, storage: deps.uploads, metrics }));
   app.use(legacyProxyRoutes({ config, videos }));
   if (config.playback.demoLogin) app.use(demoLoginRoutes(config));

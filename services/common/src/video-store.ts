@@ -6,10 +6,13 @@ import { videoKeys, videoSchema, VIDEO_ID, type Video } from './video.ts';
 export interface VideoStore {
   get(id: string): Promise<Video | undefined>;
   put(video: Video): Promise<void>;
+  /** Writes a new video's metadata and indexes it under its owner. */
+  create(video: Video): Promise<void>;
+  listByOwner(owner: string): Promise<Video[]>;
 }
 
 export function createVideoStore(objects: ObjectStore): VideoStore {
-  return {
+  const store: VideoStore = {
     async get(id) {
       if (!VIDEO_ID.test(id)) return undefined;
       const text = await objects.getText(videoKeys.meta(id));
@@ -21,5 +24,15 @@ export function createVideoStore(objects: ObjectStore): VideoStore {
     async put(video) {
       await objects.putText(videoKeys.meta(video.id), JSON.stringify(videoSchema.parse(video), null, 2), 'application/json');
     },
+    async create(video) {
+      await store.put(video);
+      await objects.putText(videoKeys.ownerPrefix(video.owner) + video.id, '', 'text/plain');
+    },
+    async listByOwner(owner) {
+      const ids = await objects.listChildren(videoKeys.ownerPrefix(owner));
+      const videos = await Promise.all(ids.map((id) => store.get(id)));
+      return videos.filter((v): v is Video => v !== undefined && v.owner === owner);
+    },
   };
+  return store;
 }

@@ -45,6 +45,8 @@ export const videoKeys = {
   hlsPrefix: (id: string) => `videos/${id}/hls/`,
   master: (id: string) => `videos/${id}/hls/master.m3u8`,
   source: (id: string) => `uploads/${id}/source`,
+  /** owners/<owner>/<id>: an empty marker per video, so listing a user's videos reads only theirs. */
+  ownerPrefix: (owner: string) => `owners/${Buffer.from(owner).toString('base64url')}/`,
 };
 
 /** uploads/<id>/source → id, or undefined for any other key. */

@@ -83,7 +83,7 @@ export async function seedDemoVideo(config: Config, say: Progress): Promise<void
   const { renditions, durationSeconds, files } = await demoPackage(say);
   await publishHls({ client, bucket: config.minio.bucket, videoId: DEMO_VIDEO_ID, dir: DEMO_PACKAGE, files });
   const now = new Date().toISOString();
-  await videos.put({
+  await videos.create({
     id: DEMO_VIDEO_ID, owner: DEMO_OWNER, title: 'Vidgate demo: test pattern and tone', visibility: 'public', allowedUsers: [],
     status: 'ready', progress: 1, durationSeconds, renditions: storedRenditions(renditions), createdAt: now, updatedAt: now,
   });

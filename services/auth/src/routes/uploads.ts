@@ -92,7 +92,7 @@ export function uploadRoutes(deps: { config: Config; videos: VideoStore; storage
       };
     }
     const now = new Date().toISOString();
-    await videos.put({
+    await videos.create({
       id, owner: req.principal!.sub, title: body.title ?? body.fileName, visibility: body.visibility, allowedUsers: [],
       status: 'uploading', progress: 0, renditions: [], source, createdAt: now, updatedAt: now,
     });

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { Config } from '@vidgate/common/config';
 import { AppError } from '@vidgate/common/errors';
-import type { ObjectStore } from '@vidgate/common/object-store';
 import type { Video } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
 import { authenticate } from '../http/authenticate.ts';
@@ -25,15 +24,13 @@ function view(video: Video, principal: Principal) {
   };
 }
 
-export function videoRoutes(deps: { config: Config; videos: VideoStore; objects: ObjectStore }): Router {
-  const { config, videos, objects } = deps;
+export function videoRoutes(deps: { config: Config; videos: VideoStore }): Router {
+  const { config, videos } = deps;
   const router = Router();
 
   router.get('/v1/videos', authenticate(config.jwt), async (req, res) => {
     const principal = req.principal!;
-    const ids = await objects.listChildren('videos/');
-    const all = await Promise.all(ids.map((id) => videos.get(id)));
-    const mine = all.filter((v): v is Video => v !== undefined && v.owner === principal.sub);
+    const mine = await videos.listByOwner(principal.sub);
     mine.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     res.json({ videos: mine.map((v) => view(v, principal)) });
   });

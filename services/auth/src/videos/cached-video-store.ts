@@ -21,5 +21,7 @@ export function cachedVideoStore(inner: VideoStore, cache: Cache): VideoStore {
       await inner.put(video);
       cache.delete(key(video.id));
     },
+    create: (video) => inner.create(video),
+    listByOwner: (owner) => inner.listByOwner(owner),
   };
 }
