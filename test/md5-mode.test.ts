@@ -18,6 +18,22 @@ const content = (key: string) => Buffer.from(`md5-mode object ${key}\n`);
 const OWN_KEY = 'it-md5/clip.ts';
 const vectorKeys = vectors.md5Sign.map((v) => v.path.slice('/media/'.length));
 
+// nginx's documentation example, verbatim, on a server of its own: the md5
+// vector in nginx/signing-vectors.json must pass through real nginx too.
+const DOCS_PORT = 18093;
+const DOCS_EXAMPLE = `
+server {
+    listen 127.0.0.1:${DOCS_PORT};
+    location /s/ {
+        secure_link $arg_md5,$arg_expires;
+        secure_link_md5 "$secure_link_expires$uri$remote_addr secret";
+        if ($secure_link = "") { return 403; }
+        if ($secure_link = "0") { return 410; }
+        return 200 "ok\\n";
+    }
+}
+`;
+
 let origin: ExtraNginx;
 const get = (target: string, method?: string) => rawRequest(origin.origin, target, { method });
 const signed = (key: string, exp = inSeconds(600), kid: 'k1' | 'k2' = 'k1') =>
@@ -29,7 +45,7 @@ function errorOf(res: RawResponse) {
 
 beforeAll(async () => {
   for (const key of [...vectorKeys, OWN_KEY]) await putObject(key, content(key), 'video/mp2t');
-  origin = await startExtraNginx('md5', { VIDGATE_ORIGIN_PORT: PORT, VIDGATE_SIGN_MODE: 'md5', VIDGATE_SIGNING_KEYS: KEYS, VIDGATE_SIGNING_KEY_ID: 'k1' });
+  origin = await startExtraNginx('md5', { VIDGATE_ORIGIN_PORT: PORT, VIDGATE_SIGN_MODE: 'md5', VIDGATE_SIGNING_KEYS: KEYS, VIDGATE_SIGNING_KEY_ID: 'k1' }, { 'docs-example': DOCS_EXAMPLE });
 });
 
 afterAll(async () => {
@@ -51,6 +67,15 @@ describe('the md5-mode nginx', () => {
     expect(res.status).toBe(200);
     expect(res.body.equals(content(v.path.slice('/media/'.length)))).toBe(true);
     expect(res.headers['content-type']).toBe('video/mp2t');
+  });
+
+  it.each(vectors.md5.map((v) => [v.name, v] as const))('agrees with the vector "%s" through nginx itself', async (_name, v) => {
+    expect(v.clientIp).toBe('127.0.0.1'); // the address this request comes from
+    const docs = `http://127.0.0.1:${DOCS_PORT}`;
+    expect((await rawRequest(docs, `${v.uri}?md5=${v.md5}&expires=${v.expires}`)).status).toBe(200);
+    const tampered = (v.md5[0] === 'A' ? 'B' : 'A') + v.md5.slice(1);
+    expect((await rawRequest(docs, `${v.uri}?md5=${tampered}&expires=${v.expires}`)).status).toBe(403);
+    expect((await rawRequest(docs, `${v.uri}?md5=${v.md5}&expires=${v.expires - 1}`)).status).toBe(403);
   });
 
   it('serves a URL minted by the TypeScript signer', async () => {

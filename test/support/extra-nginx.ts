@@ -21,10 +21,10 @@ export function extraConfig(overrides: Readonly<Record<string, string>>): Config
  * variant of the test config, with its own port and its own folder under the
  * test data directory. It reads the test stack's MinIO unless told otherwise.
  */
-export async function startExtraNginx(name: string, overrides: Readonly<Record<string, string>>): Promise<ExtraNginx> {
+export async function startExtraNginx(name: string, overrides: Readonly<Record<string, string>>, extra?: Readonly<Record<string, string>>): Promise<ExtraNginx> {
   const config = extraConfig(overrides);
   const paths = stackPaths(`${testConfig.dataDir}/${name}`);
   await mkdir(paths.logs, { recursive: true });
-  const nginx = await startNginx({ config, paths });
+  const nginx = await startNginx({ config, paths, extra });
   return { nginx, config, paths, origin: nginx.url };
 }
