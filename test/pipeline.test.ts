@@ -83,6 +83,8 @@ describe('an uploaded video', () => {
     expect(video.status).toBe('failed');
     expect(video.failureReason).toMatch(/^[\w ,.;:'()-]{10,200}$/); // one readable sentence: no paths, no stack
     expect(await hlsObjectEtags(id)).toEqual([]);
+    // VIDGATE_FAILED_UPLOADS=keep (the default): the source stays for inspection.
+    expect((await rootClient.statObject(BUCKET, videoKeys.source(id))).size).toBe((await readFile(text)).length);
     const pb = await api(`/v1/videos/${id}/playback`, { token: owner });
     expect(pb).toMatchObject({ status: 409, body: { error: 'video_not_ready' } });
   });

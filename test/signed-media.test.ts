@@ -4,6 +4,7 @@ import { createUrlSigner } from '@vidgate/common/url-signer';
 import { BUCKET, contentType, expectJsonError, parseJson, putObject, rawExchange, rootClient, sha256, inSeconds, tamperSignature } from './support/media-fixtures.ts';
 import { rawRequest, type RawResponse } from './support/raw-http.ts';
 import { ORIGIN, testConfig } from './support/test-stack.ts';
+import { tokenFor } from './support/videos.ts';
 
 // A player's view of /media/: a signed URL streams exactly the stored bytes,
 // with the headers players and caches rely on, and nothing of the storage behind it.
@@ -158,5 +159,24 @@ describe('error responses', () => {
     }
     expect(seen.filter((s) => s.status < 400)).toEqual([]);
     expect(seen.filter((s) => s.contentType !== 'application/json' || !s.hasError)).toEqual([]);
+  });
+});
+
+describe('POST /v1/sign through the origin', () => {
+  it('mints, for an admin, a URL that nginx serves; a user gets 403', async () => {
+    const sign = (role: 'admin' | 'user') =>
+      fetch(`${ORIGIN}/v1/sign`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${tokenFor('operator', { role })}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ objectKey: KEY, ttl: 60 }),
+      });
+    const minted = await sign('admin');
+    expect(minted.status).toBe(201);
+    const { url } = (await minted.json()) as { url: string };
+    const res = await get(url.slice(ORIGIN.length));
+    expect(res.status).toBe(200);
+    expect(sha256(res.body)).toBe(sha256(body));
+    const refused = await sign('user');
+    expect({ status: refused.status, body: await refused.json() }).toMatchObject({ status: 403, body: { error: 'forbidden' } });
   });
 });
