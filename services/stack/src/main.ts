@@ -40,7 +40,7 @@ let stopping = false;
 async function shutdown(reason: string, code: number) {
   if (stopping) return;
   stopping = true;
-  say(`${reason}: stopping nginx, the auth service and MinIO`);
+  say(`${reason}: stopping nginx, the services and MinIO`);
   await stack.stop();
   say('stopped');
   process.exit(code);
