@@ -12,7 +12,7 @@
  */
 import { cpus } from 'node:os';
 import { issueToken } from '../services/auth/src/jwt.ts';
-import { createUrlSigner } from '../services/common/src/url-signer.ts';
+import { createUrlSigner, nowSeconds } from '../services/common/src/url-signer.ts';
 import { BENCH_VIDEO, putBenchObjects } from './support/bench-objects.ts';
 import { startBenchStack, UNSIGNED_PORT } from './support/bench-stack.ts';
 import { table, wrk } from './support/wrk.ts';
@@ -32,7 +32,7 @@ try {
   for (const [name, size] of Object.entries(SIZES)) {
     const path = `/media/videos/${BENCH_VIDEO}/hls/${name}`;
     const targets = {
-      'nginx signed (njs HMAC)': { url: stack.originUrl + signer.signPath(path, Math.floor(Date.now() / 1000) + 3600), headers: [] as string[] },
+      'nginx signed (njs HMAC)': { url: stack.originUrl + signer.signPath(path, nowSeconds() + 3600), headers: [] as string[] },
       'nginx unsigned': { url: `http://127.0.0.1:${UNSIGNED_PORT}${path}`, headers: [] },
       'Node proxy (express + http-proxy-middleware)': { url: `${stack.authUrl}/v1/proxy/videos/${BENCH_VIDEO}/${name}`, headers: [`Authorization: Bearer ${token}`] },
     };

@@ -11,7 +11,7 @@ import { createMinioUploadStorage } from '../services/auth/src/uploads/upload-st
 import { loadConfig } from '../services/common/src/config.ts';
 import { createLogger } from '../services/common/src/logger.ts';
 import type { ObjectStore } from '../services/common/src/object-store.ts';
-import { createUrlSigner } from '../services/common/src/url-signer.ts';
+import { createUrlSigner, nowSeconds } from '../services/common/src/url-signer.ts';
 import { videoKeys } from '../services/common/src/video.ts';
 
 const SEGMENTS = 10_000;
@@ -31,7 +31,7 @@ const server = createApp(config, { store, uploads: createMinioUploadStorage(conf
 await new Promise((r) => server.once('listening', r));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 const signer = createUrlSigner(config.signing);
-const urlFor = (id: string) => base + signer.signPath(`/v1/hls/${id}/720p/index.m3u8`, Math.floor(Date.now() / 1000) + 3600);
+const urlFor = (id: string) => base + signer.signPath(`/v1/hls/${id}/720p/index.m3u8`, nowSeconds() + 3600);
 
 async function time(url: string): Promise<number> {
   const started = performance.now();

@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import { registerBuildInfo } from '@vidgate/common/build-info';
 import pkg from '../package.json' with { type: 'json' };
 import { REQUEST_KINDS } from './classify.ts';
 
@@ -46,8 +47,7 @@ export function createOriginMetrics() {
     for (const status_class of STATUS_CLASSES) metrics.requests.inc({ kind, status_class }, 0);
   }
   for (const reason of [...REJECT_REASONS, 'other']) metrics.rejected.inc({ reason }, 0);
-  new client.Gauge({ name: 'vidgate_build_info', help: 'Build information; always 1', labelNames: ['service', 'version', 'node'], registers })
-    .set({ service: 'collector', version: pkg.version, node: process.version }, 1);
+  registerBuildInfo(registry, 'collector', pkg.version);
   return metrics;
 }
 

@@ -2,6 +2,9 @@ import type { Config } from './config.ts';
 import { signQuery, verify, type Verdict } from './signing.ts';
 import { signQueryMd5, verifyMd5 } from './signing-md5.ts';
 
+/** Unix seconds, the unit of every signed URL's expiry. */
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
 /** Mints and checks URLs in whichever mode the deployment's nginx validates. */
 export interface UrlSigner {
   /** Returns path + "?" + signed query; the path is absolute ("/media/..."). */
@@ -15,6 +18,6 @@ export function createUrlSigner(signing: Config['signing']): UrlSigner {
   const check = signing.mode === 'md5' ? verifyMd5 : verify;
   return {
     signPath: (path, exp) => `${path}?${sign({ path, kid: signing.activeKid, key, exp })}`,
-    verify: (path, rawQuery, now = Math.floor(Date.now() / 1000)) => check({ path, rawQuery, keys: signing.keys, now }),
+    verify: (path, rawQuery, now = nowSeconds()) => check({ path, rawQuery, keys: signing.keys, now }),
   };
 }

@@ -51,6 +51,6 @@ export const videoKeys = {
 
 /** uploads/<id>/source → id, or undefined for any other key. */
 export function videoIdOfSource(key: string): string | undefined {
-  const m = /^uploads\/([A-Za-z0-9_-]{1,64})\/source$/.exec(key);
-  return m?.[1];
+  const m = /^uploads\/([^/]+)\/source$/.exec(key);
+  return m && VIDEO_ID.test(m[1]!) ? m[1] : undefined;
 }

@@ -7,7 +7,7 @@ import { issueToken } from '@vidgate/auth/jwt';
 import { ConfigError, loadConfig } from '@vidgate/common/config';
 import { objectKeyProblem } from '@vidgate/common/object-key';
 import { KID } from '@vidgate/common/signing';
-import { createUrlSigner } from '@vidgate/common/url-signer';
+import { createUrlSigner, nowSeconds } from '@vidgate/common/url-signer';
 import { NGINX_SRC, stackPaths } from './paths.ts';
 import { renderNginx } from './render-nginx.ts';
 import { prepareWebRoot } from './web-root.ts';
@@ -99,7 +99,7 @@ if (command === 'render-nginx') {
   if (problem) fail(`object key ${problem}`);
   const ttl = positiveInt(args.values.ttl, config.signing.defaultTtl, '--ttl');
   if (ttl > config.signing.maxTtl) fail(`--ttl must be at most ${config.signing.maxTtl} (VIDGATE_SIGN_MAX_TTL)`);
-  const exp = Math.floor(Date.now() / 1000) + ttl;
+  const exp = nowSeconds() + ttl;
   console.log(config.publicUrl + createUrlSigner(config.signing).signPath(`/media/${objectKey}`, exp));
 } else {
   const sub = args.values.sub;

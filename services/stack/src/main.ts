@@ -1,7 +1,7 @@
 // `npm start`: the whole local stack in the foreground. Ctrl-C stops it;
 // SIGHUP re-reads the configuration (e.g. a rotated VIDGATE_SIGNING_KEYS_FILE).
 import { configOrExit, loadConfig } from '@vidgate/common/config';
-import { createUrlSigner } from '@vidgate/common/url-signer';
+import { createUrlSigner, nowSeconds } from '@vidgate/common/url-signer';
 import { DEMO_OBJECT_KEY, seedDemoObject, seedDemoVideo } from './seed-demo.ts';
 import { startStack } from './stack.ts';
 
@@ -24,7 +24,7 @@ const stack = await startStack({
 });
 
 const signer = createUrlSigner(config.signing);
-const example = config.publicUrl + signer.signPath(`/media/${DEMO_OBJECT_KEY}`, Math.floor(Date.now() / 1000) + 3600);
+const example = config.publicUrl + signer.signPath(`/media/${DEMO_OBJECT_KEY}`, nowSeconds() + 3600);
 say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`
   player          ${config.publicUrl}/

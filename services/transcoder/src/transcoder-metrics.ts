@@ -1,10 +1,11 @@
 import client from 'prom-client';
+import { registerBuildInfo } from '@vidgate/common/build-info';
+import pkg from '../package.json' with { type: 'json' };
 
 export function createTranscoderMetrics() {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'vidgate_transcoder_' });
-  new client.Gauge({ name: 'vidgate_build_info', help: 'Build information; always 1', labelNames: ['service', 'version', 'node'], registers: [registry] })
-    .set({ service: 'transcoder', version: process.env.npm_package_version ?? '0.1.0', node: process.version }, 1);
+  registerBuildInfo(registry, 'transcoder', pkg.version);
   return {
     registry,
     jobs: new client.Counter({ name: 'vidgate_transcode_jobs_total', help: 'Transcode jobs by outcome (ready, failed, skipped)', labelNames: ['outcome'], registers: [registry] }),

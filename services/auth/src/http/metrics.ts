@@ -1,8 +1,9 @@
 import type { RequestHandler, Router } from 'express';
 import { Router as createRouter } from 'express';
 import client from 'prom-client';
+import { registerBuildInfo } from '@vidgate/common/build-info';
+import pkg from '../../package.json' with { type: 'json' };
 
-const VERSION = process.env.npm_package_version ?? '0.1.0';
 
 /**
  * The auth service's Prometheus metrics, on a registry of its own so that every
@@ -21,8 +22,7 @@ export function createMetrics() {
     uploads: new client.Counter({ name: 'vidgate_uploads_total', help: 'Direct uploads by kind (single, multipart) and outcome (created, completed, aborted)', labelNames: ['kind', 'outcome'], registers: [registry] }),
     manifests: new client.Counter({ name: 'vidgate_manifests_rewritten_total', help: 'Playlists served, by cache outcome', labelNames: ['cache'], registers: [registry] }),
   };
-  new client.Gauge({ name: 'vidgate_build_info', help: 'Build information; always 1', labelNames: ['service', 'version', 'node'], registers: [registry] })
-    .set({ service: 'auth', version: VERSION, node: process.version }, 1);
+  registerBuildInfo(registry, 'auth', pkg.version);
   return metrics;
 }
 

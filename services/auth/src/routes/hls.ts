@@ -2,13 +2,13 @@ import { Router } from 'express';
 import type { Config } from '@vidgate/common/config';
 import { AppError } from '@vidgate/common/errors';
 import type { ObjectStore } from '@vidgate/common/object-store';
-import type { UrlSigner } from '@vidgate/common/url-signer';
+import { nowSeconds, type UrlSigner } from '@vidgate/common/url-signer';
 import { videoKeys } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
 import { rewritePlaylist } from '../hls/rewrite-playlist.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Cache } from '../videos/cache.ts';
-import { mediaExpiry, nowSeconds } from '../videos/expiry.ts';
+import { mediaExpiry } from '../videos/expiry.ts';
 
 export const HLS_PREFIX = '/v1/hls/';
 

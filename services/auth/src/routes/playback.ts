@@ -1,13 +1,12 @@
 import { Router } from 'express';
 import type { Config } from '@vidgate/common/config';
 import { AppError } from '@vidgate/common/errors';
-import type { UrlSigner } from '@vidgate/common/url-signer';
+import { nowSeconds, type UrlSigner } from '@vidgate/common/url-signer';
 import { videoKeys } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
 import { authenticate } from '../http/authenticate.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { assertEntitled } from '../videos/entitlement.ts';
-import { nowSeconds } from '../videos/expiry.ts';
 
 /** GET /v1/videos/:id/playback: checks entitlement and returns a signed master playlist URL. */
 export function playbackRoutes(deps: { config: Config; signer: UrlSigner; videos: VideoStore; metrics: Metrics }): Router {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Config } from '@vidgate/common/config';
 import { AppError } from '@vidgate/common/errors';
 import { objectKeyProblem } from '@vidgate/common/object-key';
-import type { UrlSigner } from '@vidgate/common/url-signer';
+import { nowSeconds, type UrlSigner } from '@vidgate/common/url-signer';
 import { authenticate } from '../http/authenticate.ts';
 import { parseBody } from '../http/parse-body.ts';
 
@@ -20,7 +20,7 @@ export function signRoutes(config: Config, signer: UrlSigner): Router {
     const problem = objectKeyProblem(objectKey);
     if (problem) throw new AppError('object_key_invalid', `objectKey ${problem}`);
     if (ttl > config.signing.maxTtl) throw new AppError('ttl_invalid', `ttl must be at most ${config.signing.maxTtl} seconds`);
-    const exp = Math.floor(Date.now() / 1000) + ttl;
+    const exp = nowSeconds() + ttl;
     res.status(201).json({
       url: config.publicUrl + signer.signPath(`/media/${objectKey}`, exp),
       expiresAt: new Date(exp * 1000).toISOString(),

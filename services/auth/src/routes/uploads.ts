@@ -10,7 +10,7 @@ import type { Metrics } from '../http/metrics.ts';
 import { parseBody } from '../http/parse-body.ts';
 import { planUpload } from '../uploads/plan-upload.ts';
 import type { UploadStorage } from '../uploads/upload-storage.ts';
-import { nowSeconds } from '../videos/expiry.ts';
+import { nowSeconds } from '@vidgate/common/url-signer';
 
 const PART_BATCH = 100;
 

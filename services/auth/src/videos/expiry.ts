@@ -12,5 +12,3 @@ export function mediaExpiry(nowSeconds: number, durationSeconds: number, playbac
   const lifetime = Math.min(Math.ceil(durationSeconds) + playback.grace, playback.maxTtl);
   return Math.ceil((nowSeconds + lifetime) / BUCKET_SECONDS) * BUCKET_SECONDS;
 }
-
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
