@@ -4,7 +4,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { REQUEST_KINDS } from './classify.ts';
 
 /** The reasons nginx writes to `reject` (nginx/njs/vidgate.js); anything else is counted as "other". */
-export const REJECT_REASONS = [
+const REJECT_REASONS = [
   'signature_missing', 'signature_invalid', 'key_unknown', 'query_not_allowed', 'path_invalid', 'signature_expired',
 ] as const;
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;

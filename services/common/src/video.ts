@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Video ids are path segments of object keys and URLs: keep them plain. */
 export const VIDEO_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-export const renditionSchema = z.object({
+const renditionSchema = z.object({
   name: z.string(),
   width: z.number().int().positive(),
   height: z.number().int().positive(),

@@ -6,7 +6,7 @@ import { NGINX_SRC, type StackPaths } from './paths.ts';
 const PLACEHOLDER = /\$\{(VIDGATE_[A-Z0-9_]+)\}/g;
 
 /** Replaces ${VIDGATE_*} placeholders (the same syntax envsubst renders in containers). */
-export function renderTemplate(text: string, vars: Readonly<Record<string, string>>): string {
+function renderTemplate(text: string, vars: Readonly<Record<string, string>>): string {
   return text.replace(PLACEHOLDER, (_, name: string) => {
     const value = vars[name];
     if (value === undefined) throw new Error(`nginx template uses \${${name}}, which the renderer does not define`);

@@ -15,7 +15,7 @@ import { REPO_ROOT } from './paths.ts';
 import { CACHE_DIR } from './tools.ts';
 
 export const DEMO_OBJECT_KEY = 'demo/welcome.txt';
-export const DEMO_VIDEO_ID = 'demo';
+const DEMO_VIDEO_ID = 'demo';
 const DEMO_OWNER = 'demo-owner';
 const DEMO_SECONDS = 12;
 /**

@@ -4,7 +4,7 @@ import { delimiter, resolve } from 'node:path';
 
 /** The folder bootstrap.sh builds MinIO and mc into (outside git, kept between runs). */
 export const CACHE_DIR = resolve(process.env.VIDGATE_CACHE_DIR ?? resolve(homedir(), '.cache/vidgate'));
-export const CACHE_BIN = resolve(CACHE_DIR, 'bin');
+const CACHE_BIN = resolve(CACHE_DIR, 'bin');
 
 function executable(path: string): boolean {
   try {

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Config } from '@vidgate/common/config';
 import { issueToken } from '../jwt.ts';
 
-export const DEMO_VIEWER = 'demo-viewer';
+const DEMO_VIEWER = 'demo-viewer';
 
 /**
  * POST /v1/demo/login: hands the player page a short-lived user token. Only in

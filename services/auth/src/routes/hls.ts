@@ -10,7 +10,7 @@ import type { Metrics } from '../http/metrics.ts';
 import type { Cache } from '../videos/cache.ts';
 import { mediaExpiry } from '../videos/expiry.ts';
 
-export const HLS_PREFIX = '/v1/hls/';
+const HLS_PREFIX = '/v1/hls/';
 
 /**
  * GET /v1/hls/<videoId>/<playlist>.m3u8?<signature>: the signature over this
