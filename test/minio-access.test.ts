@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { minioClient } from '@vidgate/common/minio-store';
-import { BUCKET, getObject, putObject, rootClient } from './support/media-fixtures.ts';
+import { BUCKET, getObject, listKeys, putObject, rootClient, s3Outcome } from './support/media-fixtures.ts';
 import { testConfig } from './support/test-stack.ts';
 
 // The bucket is private and each service's MinIO user can do only its job
@@ -15,25 +15,6 @@ const PUBLIC_POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { AWS: ['*'] }, Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${BUCKET}/*`] }],
 });
-
-async function s3ErrorCode(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-  } catch (err) {
-    return String((err as { code?: string }).code ?? (err as Error).message);
-  }
-  return 'succeeded';
-}
-
-function listAll(client: typeof rootClient, prefix: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const names: string[] = [];
-    const stream = client.listObjectsV2(BUCKET, prefix, true);
-    stream.on('data', (o: { name?: string }) => names.push(o.name ?? ''));
-    stream.on('error', reject);
-    stream.on('end', () => resolve(names));
-  });
-}
 
 async function expectUnchanged() {
   expect((await getObject(KEY)).equals(CONTENT)).toBe(true);
@@ -68,7 +49,7 @@ describe('anonymous requests straight to MinIO', () => {
 
   it('changed nothing', async () => {
     await expectUnchanged();
-    expect(await s3ErrorCode(rootClient.statObject(BUCKET, 'it-minio/anonymous.txt'))).toBe('NotFound');
+    expect(await s3Outcome(() => rootClient.statObject(BUCKET, 'it-minio/anonymous.txt'))).toBe('NotFound');
   });
 });
 
@@ -82,12 +63,12 @@ describe("nginx's MinIO user (read-only)", () => {
     ['overwrite an object', () => nginxUser.putObject(BUCKET, KEY, Buffer.from('overwritten by nginx'))],
     ['copy onto an object', () => nginxUser.copyObject(BUCKET, 'it-minio/copy.txt', `/${BUCKET}/${KEY}`)],
     ['delete an object', () => nginxUser.removeObject(BUCKET, KEY)],
-    ['list objects', () => listAll(nginxUser, 'it-minio/')],
+    ['list objects', () => listKeys(nginxUser, BUCKET, 'it-minio/')],
     ['read the bucket policy', () => nginxUser.getBucketPolicy(BUCKET)],
     ['make the bucket public', () => nginxUser.setBucketPolicy(BUCKET, PUBLIC_POLICY)],
     ['start a multipart upload', () => nginxUser.initiateNewMultipartUpload(BUCKET, 'it-minio/multipart.bin', {})],
   ])('cannot %s (AccessDenied)', async (_name, work) => {
-    expect(await s3ErrorCode(work())).toBe('AccessDenied');
+    expect(await s3Outcome(work)).toBe('AccessDenied');
   });
 
   it('cannot delete through a multi-object delete either', async () => {
@@ -97,7 +78,7 @@ describe("nginx's MinIO user (read-only)", () => {
 
   it('changed nothing', async () => {
     await expectUnchanged();
-    expect(await listAll(rootClient, 'it-minio/')).toEqual([KEY]);
+    expect(await listKeys(rootClient, BUCKET, 'it-minio/')).toEqual([KEY]);
   });
 });
 
@@ -109,12 +90,12 @@ describe("the auth service's MinIO user", () => {
     expect((await getObject(key, authUser)).toString()).toBe('written by auth');
     expect((await getObject(key)).toString()).toBe('written by auth');
     await authUser.removeObject(BUCKET, key);
-    expect(await s3ErrorCode(rootClient.statObject(BUCKET, key))).toBe('NotFound');
+    expect(await s3Outcome(() => rootClient.statObject(BUCKET, key))).toBe('NotFound');
   });
 
   it('cannot make the bucket public or read its policy', async () => {
-    expect(await s3ErrorCode(authUser.setBucketPolicy(BUCKET, PUBLIC_POLICY))).toBe('AccessDenied');
-    expect(await s3ErrorCode(authUser.getBucketPolicy(BUCKET))).toBe('AccessDenied');
+    expect(await s3Outcome(() => authUser.setBucketPolicy(BUCKET, PUBLIC_POLICY))).toBe('AccessDenied');
+    expect(await s3Outcome(() => authUser.getBucketPolicy(BUCKET))).toBe('AccessDenied');
     const res = await fetch(`${MINIO}/${BUCKET}/${KEY}`);
     expect(res.status).toBe(403);
   });

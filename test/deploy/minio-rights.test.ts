@@ -5,7 +5,7 @@ import type { Client } from 'minio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { minioClient } from '@vidgate/common/minio-store';
 import { findTool } from '../../services/stack/src/tools.ts';
-import { BUCKET, rootClient } from '../support/media-fixtures.ts';
+import { BUCKET, listKeys, rootClient, s3Outcome } from '../support/media-fixtures.ts';
 import { testConfig } from '../support/test-stack.ts';
 import { run } from './compose-files.ts';
 
@@ -26,20 +26,6 @@ const OTHER_BUCKET = 'it-rights-elsewhere';
 // Never uploads/<id>/source: that key would notify the test stack's transcoder.
 const key = (area: Area, name: string) => `${area}/it-rights/${name}`;
 const clients = Object.fromEntries(USERS.map((u) => [u, minioClient(testConfig.minio, testConfig.minio[u])])) as Record<keyof typeof RIGHTS, Client>;
-
-async function outcome(work: () => Promise<unknown>): Promise<string> {
-  try {
-    await work();
-    return 'allowed';
-  } catch (err) {
-    return String((err as { code?: string }).code ?? (err as Error).message);
-  }
-}
-
-const listing = (client: Client, bucket: string, prefix: string) => new Promise<string[]>((resolve, reject) => {
-  const names: string[] = [];
-  client.listObjectsV2(bucket, prefix, true).on('data', (o: { name?: string }) => names.push(o.name ?? '')).on('error', reject).on('end', () => resolve(names));
-});
 
 async function readAll(client: Client, bucket: string, name: string): Promise<string> {
   const chunks: Buffer[] = [];
@@ -70,7 +56,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const area of AREAS) await rootClient.removeObjects(BUCKET, await listing(rootClient, BUCKET, `${area}/it-rights/`));
+  for (const area of AREAS) await rootClient.removeObjects(BUCKET, await listKeys(rootClient, BUCKET, `${area}/it-rights/`));
   await rootClient.removeObject(OTHER_BUCKET, 'fixture.bin').catch(() => undefined);
   await rootClient.removeBucket(OTHER_BUCKET).catch(() => undefined);
 });
@@ -83,23 +69,23 @@ describe.each(USERS)("%s's MinIO user", (user) => {
     const victim = key(area, `delete-me-by-${user}.bin`);
     await rootClient.putObject(BUCKET, victim, Buffer.from('to delete'));
     const seen: Right[] = [];
-    if ((await outcome(() => readAll(client(), BUCKET, key(area, 'fixture.bin')))) === 'allowed') seen.push('read');
-    if ((await outcome(() => client().putObject(BUCKET, key(area, `written-by-${user}.bin`), Buffer.from(user)))) === 'allowed') seen.push('write');
-    if ((await outcome(() => client().removeObject(BUCKET, victim))) === 'allowed') seen.push('delete');
+    if ((await s3Outcome(() => readAll(client(), BUCKET, key(area, 'fixture.bin')))) === 'allowed') seen.push('read');
+    if ((await s3Outcome(() => client().putObject(BUCKET, key(area, `written-by-${user}.bin`), Buffer.from(user)))) === 'allowed') seen.push('write');
+    if ((await s3Outcome(() => client().removeObject(BUCKET, victim))) === 'allowed') seen.push('delete');
     expect(seen).toEqual(expected.objects[area]);
     // What was refused really did not happen (S3 may answer a refused delete oddly, MinIO's own state decides).
-    const stillThere = (await outcome(() => rootClient.statObject(BUCKET, victim))) === 'allowed';
+    const stillThere = (await s3Outcome(() => rootClient.statObject(BUCKET, victim))) === 'allowed';
     expect(stillThere).toBe(!expected.objects[area].includes('delete'));
     expect(await readAll(rootClient, BUCKET, key(area, 'fixture.bin'))).toBe(`fixture in ${area}`);
   });
 
   it(`${expected.list ? 'can' : 'cannot'} list the bucket`, async () => {
-    const result = await outcome(() => listing(client(), BUCKET, 'videos/it-rights/'));
+    const result = await s3Outcome(() => listKeys(client(), BUCKET, 'videos/it-rights/'));
     expect(result).toBe(expected.list ? 'allowed' : 'AccessDenied');
   });
 
   it(`${expected.multipart ? 'can' : 'cannot'} start a multipart upload under uploads/`, async () => {
-    const result = await outcome(async () => {
+    const result = await s3Outcome(async () => {
       const id = await client().initiateNewMultipartUpload(BUCKET, key('uploads', `multipart-${user}.bin`), {});
       await client().abortMultipartUpload(BUCKET, key('uploads', `multipart-${user}.bin`), id);
     });
@@ -107,14 +93,14 @@ describe.each(USERS)("%s's MinIO user", (user) => {
   });
 
   it('cannot touch another bucket, create one, list buckets or change the bucket policy', async () => {
-    expect(await outcome(() => readAll(client(), OTHER_BUCKET, 'fixture.bin'))).toBe('AccessDenied');
-    expect(await outcome(() => client().putObject(OTHER_BUCKET, `by-${user}.bin`, Buffer.from(user)))).toBe('AccessDenied');
-    expect(await outcome(() => listing(client(), OTHER_BUCKET, ''))).toBe('AccessDenied');
-    expect(await outcome(() => client().makeBucket(`it-rights-new-${user}`, testConfig.minio.region))).toBe('AccessDenied');
+    expect(await s3Outcome(() => readAll(client(), OTHER_BUCKET, 'fixture.bin'))).toBe('AccessDenied');
+    expect(await s3Outcome(() => client().putObject(OTHER_BUCKET, `by-${user}.bin`, Buffer.from(user)))).toBe('AccessDenied');
+    expect(await s3Outcome(() => listKeys(client(), OTHER_BUCKET, ''))).toBe('AccessDenied');
+    expect(await s3Outcome(() => client().makeBucket(`it-rights-new-${user}`, testConfig.minio.region))).toBe('AccessDenied');
     // MinIO answers ListBuckets with the buckets the user may use (or AccessDenied): never another one.
     const buckets = await client().listBuckets().then((list) => list.map((b) => b.name), () => [] as string[]);
     expect(buckets.filter((name) => name !== BUCKET)).toEqual([]);
-    expect(await outcome(() => client().setBucketPolicy(BUCKET, '{"Version":"2012-10-17","Statement":[]}'))).toBe('AccessDenied');
+    expect(await s3Outcome(() => client().setBucketPolicy(BUCKET, '{"Version":"2012-10-17","Statement":[]}'))).toBe('AccessDenied');
   });
 });
 

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
+import type { Client } from 'minio';
 import { expect } from 'vitest';
 import { minioClient } from '@vidgate/common/minio-store';
+import { nowSeconds } from '@vidgate/common/url-signer';
 import type { RawResponse } from './raw-http.ts';
 import { testConfig } from './test-stack.ts';
 
@@ -22,7 +24,7 @@ export async function getObject(key: string, client = rootClient): Promise<Buffe
 export const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** Unix seconds from now. */
-export const inSeconds = (s: number): number => Math.floor(Date.now() / 1000) + s;
+export const inSeconds = (s: number): number => nowSeconds() + s;
 
 /** Asserts the response is one of our JSON errors and returns its code. */
 export function expectJsonError(res: RawResponse, status: number, error: string): void {
@@ -67,4 +69,22 @@ export function rawExchange(origin: string, requestHead: string): Promise<{ head
 /** The same URL with one signature character changed (still well-formed). */
 export function tamperSignature(target: string, param = 'sig'): string {
   return target.replace(new RegExp(`([?&]${param}=)(.)`), (_, prefix: string, c: string) => prefix + (c === 'A' ? 'B' : 'A'));
+}
+
+/** What MinIO made of a call: "allowed", or the S3 error code it refused with. */
+export async function s3Outcome(work: () => Promise<unknown>): Promise<string> {
+  try {
+    await work();
+    return 'allowed';
+  } catch (err) {
+    return String((err as { code?: string }).code ?? (err as Error).message);
+  }
+}
+
+/** Every key under a prefix, as the given client may list them. */
+export function listKeys(client: Client, bucket: string, prefix: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const names: string[] = [];
+    client.listObjectsV2(bucket, prefix, true).on('data', (o: { name?: string }) => names.push(o.name ?? '')).on('error', reject).on('end', () => resolve(names));
+  });
 }
