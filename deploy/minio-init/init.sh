@@ -30,18 +30,19 @@ bucket=${VIDGATE_BUCKET:?VIDGATE_BUCKET is required}
 
 MC_CONFIG_DIR=$(mktemp -d)
 trap 'rm -rf "$MC_CONFIG_DIR"' EXIT
-mc() { "$MC" --config-dir "$MC_CONFIG_DIR" --quiet --no-color "$@"; }
+# Named apart from the program: with MC=mc, a function called mc would call itself.
+mc_run() { "$MC" --config-dir "$MC_CONFIG_DIR" --quiet --no-color "$@"; }
 
-mc alias set vidgate "${MINIO_ENDPOINT:?MINIO_ENDPOINT is required}" "${MINIO_ROOT_USER:?MINIO_ROOT_USER is required}" "$root_password" >/dev/null
-mc mb --ignore-existing "vidgate/$bucket" >/dev/null
-mc anonymous set private "vidgate/$bucket" >/dev/null
+mc_run alias set vidgate "${MINIO_ENDPOINT:?MINIO_ENDPOINT is required}" "${MINIO_ROOT_USER:?MINIO_ROOT_USER is required}" "$root_password" >/dev/null
+mc_run mb --ignore-existing "vidgate/$bucket" >/dev/null
+mc_run anonymous set private "vidgate/$bucket" >/dev/null
 
 add_service_user() { # policy-name access-key secret
     policy_file="$MC_CONFIG_DIR/$1.json"
     sed "s/VIDGATE_BUCKET/$bucket/g" "$here/policies/$1.json" > "$policy_file"
-    mc admin policy create vidgate "$1" "$policy_file" >/dev/null
-    mc admin user add vidgate "$2" "$3" >/dev/null
-    mc admin policy attach vidgate "$1" --user "$2" >/dev/null 2>&1 || true # already attached
+    mc_run admin policy create vidgate "$1" "$policy_file" >/dev/null
+    mc_run admin user add vidgate "$2" "$3" >/dev/null
+    mc_run admin policy attach vidgate "$1" --user "$2" >/dev/null 2>&1 || true # already attached
 }
 
 add_service_user vidgate-nginx "${VIDGATE_NGINX_S3_ACCESS_KEY:?}" "$nginx_secret"
@@ -49,7 +50,7 @@ add_service_user vidgate-auth "${VIDGATE_AUTH_S3_ACCESS_KEY:?}" "$auth_secret"
 add_service_user vidgate-transcoder "${VIDGATE_TRANSCODER_S3_ACCESS_KEY:?}" "$transcoder_secret"
 
 arn="arn:minio:sqs::VIDGATE:webhook"
-if ! mc event ls "vidgate/$bucket" 2>/dev/null | grep -q "VIDGATE:webhook"; then
-    mc event add "vidgate/$bucket" "$arn" --event put --prefix uploads/ --suffix /source >/dev/null
+if ! mc_run event ls "vidgate/$bucket" 2>/dev/null | grep -q "VIDGATE:webhook"; then
+    mc_run event add "vidgate/$bucket" "$arn" --event put --prefix uploads/ --suffix /source >/dev/null
 fi
 echo "minio-init: bucket $bucket is private; users for nginx (read-only), auth and transcoder are ready; uploads notify the transcoder"
