@@ -1,17 +1,20 @@
-# syntax=docker/dockerfile:1
 # The compose stack's one-shots: nginx-config (deploy/compose/nginx-config.sh →
 # `vidgate render-nginx`) and minio-init (deploy/minio-init/init.sh with mc).
 # Built by deploy/compose/build-service.sh, the script `npm test` runs too.
-
+# NODE_IMAGE and MC_IMAGE: the base images (the official ones unless an
+# air-gapped site mirrors them under other names).
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
 # mc from MinIO's own image, the release nearest to the one the tests build from source.
-FROM quay.io/minio/mc:RELEASE.2025-03-12T17-29-24Z AS mc
+ARG MC_IMAGE=quay.io/minio/mc:RELEASE.2025-03-12T17-29-24Z
 
-FROM node:20.20.2-bookworm-slim AS build
+FROM ${MC_IMAGE} AS mc
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/root/.npm sh deploy/compose/build-service.sh stack /app
 
-FROM node:20.20.2-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 COPY --from=mc /usr/bin/mc /usr/local/bin/mc
 COPY --from=build /app /app
