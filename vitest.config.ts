@@ -1,5 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Four projects. npm test runs them in two vitest runs (test/run.sh), because
+ * vitest starts every selected project's global setup before any test: the
+ * local stack (unit, stack) and the compose stacks (containers, scale-out) must
+ * not be up at once on a 2-core machine.
+ */
+const blackBox = { testTimeout: 120_000, hookTimeout: 300_000, fileParallelism: false };
+
+/** The black-box tests that speak only HTTP to the origin (and to MinIO to seed it): they run against both targets. */
+export const PORTABLE_BLACK_BOX = [
+  'test/signed-media.test.ts',
+  'test/tamper-matrix.test.ts',
+  'test/playback-access.test.ts',
+  'test/playback-ffmpeg.test.ts',
+  'test/uploads.test.ts',
+  'test/multipart-upload.test.ts',
+  'test/minio-access.test.ts',
+  'test/backend-bytes.test.ts',
+];
+
 export default defineConfig({
   test: {
     projects: [
@@ -10,11 +30,19 @@ export default defineConfig({
           // After the unit project, not beside it: on 2 cores the two would skew each other's timing.
           sequence: { groupOrder: 1 },
           include: ['test/**/*.test.ts'],
-          exclude: ['test/njs-*.test.ts', 'test/prometheus-rules.test.ts'],
+          exclude: ['test/njs-*.test.ts', 'test/prometheus-rules.test.ts', 'test/containers/**', 'test/scale-out/**'],
           globalSetup: ['test/support/global-setup.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
-          fileParallelism: false,
+          ...blackBox,
+        },
+      },
+      {
+        test: {
+          name: 'containers',
+          sequence: { groupOrder: 2 },
+          include: [...PORTABLE_BLACK_BOX, 'test/containers/**/*.test.ts'],
+          env: { VIDGATE_TEST_TARGET: 'containers' },
+          globalSetup: ['test/containers/global-setup.ts'],
+          ...blackBox,
         },
       },
     ],

@@ -1,29 +1,16 @@
-import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../../services/stack/src/paths.ts';
+import { engineEnv } from '../support/docker/engine.ts';
+import { run, type Run } from '../support/run.ts';
 
-/** Helpers for the checks on docker-compose.yml and deploy/compose/ (no Docker engine needed). */
+/** Helpers for the static checks on docker-compose.yml and deploy/compose/ (no Docker engine needed). */
 export const BASE = 'docker-compose.yml';
 export const SCALE_OUT = 'deploy/compose/scale-out.yml';
 export const TEST_OVERRIDE = 'deploy/compose/test.yml';
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((done) => {
-    execFile(command, args, { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      done({ code, stdout, stderr });
-    });
-  });
-}
 
 /** What an operator starts from: .env.example copied to .env, in a folder of its own. */
 export async function exampleEnvFile(): Promise<string> {
@@ -33,11 +20,11 @@ export async function exampleEnvFile(): Promise<string> {
   return file;
 }
 
-/** `docker-compose config` (Debian's Compose v1, the real implementation we have without an engine). */
+/** `docker compose config`: Compose v2 (built by bootstrap.sh) merges and interpolates the files; no engine needed. */
 export function composeConfig(files: string[], envFile: string, extra: string[] = []): Promise<Run> {
-  // Only PATH and HOME: a VIDGATE_* variable of the test runner must not leak into the result.
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
-  return run('docker-compose', ['--env-file', envFile, ...files.flatMap((f) => ['-f', f]), 'config', ...extra], { env });
+  // Only PATH, HOME and Compose's plugin folder: a VIDGATE_* or COMPOSE_* variable of the test runner must not leak into the result.
+  const { PATH, HOME, DOCKER_CONFIG } = engineEnv();
+  return run('docker', ['compose', '--env-file', envFile, ...files.flatMap((f) => ['-f', f]), 'config', ...extra], { env: { PATH, HOME, DOCKER_CONFIG } });
 }
 
 export interface ComposeService {

@@ -7,7 +7,7 @@ import { minioClient } from '@vidgate/common/minio-store';
 import { findTool } from '../../services/stack/src/tools.ts';
 import { BUCKET, listKeys, rootClient, s3Outcome } from '../support/media-fixtures.ts';
 import { testConfig } from '../support/test-stack.ts';
-import { run } from './compose-files.ts';
+import { run } from '../support/run.ts';
 
 // deploy/minio-init/init.sh, run the way the compose stack's minio-init
 // container runs it (secrets through *_FILE), against the test stack's MinIO,

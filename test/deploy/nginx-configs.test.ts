@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../services/stack/src/paths.ts';
-import { BASE, exampleEnvFile, resolvedModel, run, type ComposeModel } from './compose-files.ts';
+import { run } from '../support/run.ts';
+import { BASE, exampleEnvFile, resolvedModel, type ComposeModel } from './compose-files.ts';
 
 // Every nginx config the compose stack runs, rendered by `vidgate render-nginx`
 // (through deploy/compose/nginx-config.sh, as the nginx-config container runs it)

@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from './compose-files.ts';
+import { run } from '../support/run.ts';
 
 // deploy/compose/reload.sh, the zero-downtime step of a key rotation, against a
 // stand-in `docker` that records what it is asked and plays a stack: nginx shows

@@ -9,7 +9,6 @@ import { acquireStackLock } from './stack-lock.ts';
 import { TEST_ENV, testConfig } from './test-stack.ts';
 
 let stack: Stack | undefined;
-let containers: { stop(): Promise<void> } | undefined;
 let unlock: (() => Promise<void>) | undefined;
 
 /** Starts the real stack (MinIO, nginx, services) once for the black-box suite. */
@@ -19,13 +18,6 @@ export async function setup() {
   await stopLeftovers(stackPaths(testConfig.dataDir).run, (m) => console.log(`[test stack] ${m}`));
   await rm(resolve(REPO_ROOT, testConfig.dataDir), { recursive: true, force: true });
   const started = Date.now();
-  // VIDGATE_TEST_TARGET=containers: the same tests against the compose stack (needs a Docker engine).
-  const { testTarget, startContainerStack } = await import('../deploy/container-stack.ts');
-  if (testTarget() === 'containers') {
-    containers = await startContainerStack((m) => console.log(`[test stack] ${m}`));
-    console.log(`[test stack] containers ready in ${Date.now() - started} ms`);
-    return;
-  }
   stack = await startStack({
     config: testConfig,
     env: { ...process.env, ...TEST_ENV },
@@ -39,7 +31,6 @@ export async function setup() {
 }
 
 export async function teardown() {
-  await containers?.stop();
   await stack?.stop();
   await unlock?.();
 }

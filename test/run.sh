@@ -1,0 +1,24 @@
+#!/bin/sh
+# `npm test` after bootstrap: every test, in three vitest runs one after the
+# other, because vitest starts the global setup of every project it runs before
+# any test, and the local stack and the two compose stacks must not be up at
+# once on a 2-core machine:
+#   1. unit + stack   the code, then the local stack `npm start` runs
+#   2. containers     the compose deployment on one host (a Docker engine the suite starts)
+#   3. scale-out      the 4-node MinIO layout with replicas, and its faults
+# A phase that fails does not stop the next; the exit status says whether all passed.
+cd "$(dirname "$0")/.."
+status=0
+phase() { # name, vitest arguments...
+    name=$1; shift
+    start=$(date +%s)
+    printf '\n[npm test] %s: vitest run %s\n' "$name" "$*"
+    npx vitest run "$@" || status=1
+    printf '[npm test] %s: %s s\n' "$name" "$(( $(date +%s) - start ))"
+}
+all=$(date +%s)
+phase "unit and local stack" --project unit --project stack
+phase "compose, one host" --project containers
+phase "compose, scale-out" --project scale-out
+printf '\n[npm test] all phases: %s s; %s\n' "$(( $(date +%s) - all ))" "$([ $status -eq 0 ] && echo passed || echo FAILED)"
+exit $status
