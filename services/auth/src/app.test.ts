@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '@vidgate/common/config';
+import { loadAuthConfig, type AuthConfig } from './auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import { createLogger, type Logger } from '@vidgate/common/logger';
 import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
@@ -21,7 +21,7 @@ const TEST_ENV = {
   VIDGATE_SIGN_MAX_TTL: '3600',
   VIDGATE_LOG_LEVEL: 'silent',
 };
-const config = loadConfig(TEST_ENV);
+const config = loadAuthConfig(TEST_ENV);
 const silent = createLogger({ name: 'test', level: 'silent' });
 
 /** The object-store seam in memory: the sign and health routes only need ping. */
@@ -35,7 +35,7 @@ function memoryStore(): ObjectStore {
   };
 }
 
-function build(options: { config?: Config; store?: ObjectStore; logger?: Logger } = {}) {
+function build(options: { config?: AuthConfig; store?: ObjectStore; logger?: Logger } = {}) {
   return createApp(options.config ?? config, { store: options.store ?? memoryStore(), uploads: createMinioUploadStorage(options.config ?? config), logger: options.logger ?? silent });
 }
 
@@ -71,7 +71,7 @@ describe('health', () => {
   });
 
   it('GET /readyz answers 503 not_ready, quickly and without internals, when MinIO is unreachable', async () => {
-    const unreachable = loadConfig({ ...TEST_ENV, VIDGATE_MINIO_ENDPOINT: 'http://127.0.0.1:1' });
+    const unreachable = loadAuthConfig({ ...TEST_ENV, VIDGATE_MINIO_ENDPOINT: 'http://127.0.0.1:1' });
     const store = createMinioStore(minioClient(unreachable.minio, unreachable.minio.auth), unreachable.minio.bucket);
     const started = Date.now();
     const res = await request(build({ config: unreachable, store })).get('/readyz');
@@ -206,7 +206,7 @@ describe('POST /v1/sign: what is signed', () => {
   });
 
   it('mints md5=…&expires=…&kid=… URLs that verify in md5 mode', async () => {
-    const md5Config = loadConfig({ ...TEST_ENV, VIDGATE_SIGN_MODE: 'md5' });
+    const md5Config = loadAuthConfig({ ...TEST_ENV, VIDGATE_SIGN_MODE: 'md5' });
     const before = nowSeconds();
     const res = await request(build({ config: md5Config })).post('/v1/sign').set('Authorization', admin).send({ objectKey: 'demo/a.ts', ttl: 60 });
     expect(res.status).toBe(201);

@@ -1,5 +1,5 @@
 import express from 'express';
-import type { Config } from '@vidgate/common/config';
+import type { AuthConfig } from './auth-config.ts';
 import type { Logger } from '@vidgate/common/logger';
 import type { ObjectStore } from '@vidgate/common/object-store';
 import { createUrlSigner } from '@vidgate/common/url-signer';
@@ -26,7 +26,7 @@ export interface AppDeps {
 }
 
 /** Builds the auth service without listening, so tests drive it with supertest. */
-export function createApp(config: Config, deps: AppDeps): express.Express {
+export function createApp(config: AuthConfig, deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '@vidgate/common/config';
+import { loadAuthConfig } from './auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import { issueToken, verifyToken } from './jwt.ts';
 
 const SECRET = 'jwt-test-secret-0123456789abcdefghijklmnop';
-const { jwt: jwtConfig } = loadConfig({ VIDGATE_JWT_SECRET: SECRET, VIDGATE_JWT_ISSUER: 'vidgate-test', VIDGATE_JWT_AUDIENCE: 'vidgate-test-api' });
+const { jwt: jwtConfig } = loadAuthConfig({ VIDGATE_JWT_SECRET: SECRET, VIDGATE_JWT_ISSUER: 'vidgate-test', VIDGATE_JWT_AUDIENCE: 'vidgate-test-api' });
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
@@ -93,7 +93,7 @@ describe('verifyToken refuses', () => {
   });
 
   it('a token signed with another secret', () => {
-    const other = loadConfig({ VIDGATE_JWT_SECRET: 'another-secret-that-is-long-enough-000000', VIDGATE_JWT_ISSUER: 'vidgate-test', VIDGATE_JWT_AUDIENCE: 'vidgate-test-api' }).jwt;
+    const other = loadAuthConfig({ VIDGATE_JWT_SECRET: 'another-secret-that-is-long-enough-000000', VIDGATE_JWT_ISSUER: 'vidgate-test', VIDGATE_JWT_AUDIENCE: 'vidgate-test-api' }).jwt;
     expect(expectRefused(issueToken(other, { sub: 'alice', role: 'admin', premium: false })).message).toMatch(/signature/);
   });
 

@@ -1,5 +1,5 @@
 import jwt from 'jsonwebtoken';
-import type { Config } from '@vidgate/common/config';
+import type { AuthConfig } from './auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
 
 /** Only this algorithm is accepted: "none" and asymmetric confusion are refused. */
@@ -11,7 +11,7 @@ export interface Principal {
   premium: boolean;
 }
 
-export function issueToken(jwtConfig: Config['jwt'], principal: Principal, ttlSeconds = 3600): string {
+export function issueToken(jwtConfig: AuthConfig['jwt'], principal: Principal, ttlSeconds = 3600): string {
   return jwt.sign({ role: principal.role, premium: principal.premium }, jwtConfig.secret, {
     algorithm: ALGORITHM,
     subject: principal.sub,
@@ -21,7 +21,7 @@ export function issueToken(jwtConfig: Config['jwt'], principal: Principal, ttlSe
   });
 }
 
-export function verifyToken(jwtConfig: Config['jwt'], token: string): Principal {
+export function verifyToken(jwtConfig: AuthConfig['jwt'], token: string): Principal {
   let claims: jwt.JwtPayload;
   try {
     const decoded = jwt.verify(token, jwtConfig.secret, {

@@ -1,16 +1,17 @@
-import { configOrExit, loadConfig } from '@vidgate/common/config';
+import { configOrExit } from '@vidgate/common/config/env';
+import { loadAuthConfig } from './auth-config.ts';
 import { createLogger } from '@vidgate/common/logger';
 import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
 import { serve } from '@vidgate/common/serve';
 import { createApp } from './app.ts';
 import { createMinioUploadStorage } from './uploads/upload-storage.ts';
 
-const config = configOrExit('vidgate auth', () => loadConfig());
+const config = configOrExit('vidgate auth', () => loadAuthConfig());
 const logger = createLogger({ name: 'auth', level: config.logLevel });
 const store = createMinioStore(minioClient(config.minio, config.minio.auth), config.minio.bucket);
 const app = createApp(config, { store, uploads: createMinioUploadStorage(config), logger });
 
 serve(app, {
-  name: 'auth service', port: config.ports.auth, host: config.bindHost, logger,
+  name: 'auth service', port: config.port, host: config.bindHost, logger,
   details: { signMode: config.signing.mode, kid: config.signing.activeKid },
 });

@@ -1,11 +1,11 @@
-import { ConfigError } from '@vidgate/common/config';
+import { ConfigError } from '@vidgate/common/config/env';
 import { describe, expect, it } from 'vitest';
 import { loadCollectorConfig } from './collector-config.ts';
 
 const base = { VIDGATE_COLLECTOR_LOG: '/var/log/nginx/access.log', VIDGATE_COLLECTOR_STATE: '/var/lib/vidgate/collector.json' };
 
 describe('loadCollectorConfig', () => {
-  it('takes shared values from the common config and its own defaults', () => {
+  it('reads only its own variables, with their defaults', () => {
     expect(loadCollectorConfig({ ...base, VIDGATE_BUCKET: 'clips' })).toEqual({
       logLevel: 'info', bindHost: '127.0.0.1', bucket: 'clips', port: 8082,
       accessLog: base.VIDGATE_COLLECTOR_LOG, stateFile: base.VIDGATE_COLLECTOR_STATE, pollMs: 500,

@@ -1,4 +1,4 @@
-import { configOrExit } from '@vidgate/common/config';
+import { configOrExit } from '@vidgate/common/config/env';
 import { createLogger } from '@vidgate/common/logger';
 import { serve } from '@vidgate/common/serve';
 import { createApp } from './app.ts';

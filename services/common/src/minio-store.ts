@@ -1,9 +1,9 @@
 import { Client } from 'minio';
-import type { Config } from './config.ts';
+import type { Credentials, StorageConfig } from './config/sections.ts';
 import { AppError } from './errors.ts';
 import type { ObjectStore } from './object-store.ts';
 
-export function minioClientOptions(minio: Config['minio'], credentials: { accessKey: string; secretKey: string }) {
+export function minioClientOptions(minio: StorageConfig, credentials: Credentials) {
   const url = new URL(minio.endpoint);
   return {
     endPoint: url.hostname,
@@ -15,7 +15,7 @@ export function minioClientOptions(minio: Config['minio'], credentials: { access
   };
 }
 
-export function minioClient(minio: Config['minio'], credentials: { accessKey: string; secretKey: string }): Client {
+export function minioClient(minio: StorageConfig, credentials: Credentials): Client {
   return new Client(minioClientOptions(minio, credentials));
 }
 

@@ -1,4 +1,4 @@
-import type { Config } from './config.ts';
+import type { SigningKeys } from './config/sections.ts';
 import { signQuery, verify, type Verdict } from './signing.ts';
 import { signQueryMd5, verifyMd5 } from './signing-md5.ts';
 
@@ -12,7 +12,7 @@ export interface UrlSigner {
   verify(path: string, rawQuery: string, now?: number): Verdict;
 }
 
-export function createUrlSigner(signing: Config['signing']): UrlSigner {
+export function createUrlSigner(signing: SigningKeys): UrlSigner {
   const key = signing.keys.get(signing.activeKid)!;
   const sign = signing.mode === 'md5' ? signQueryMd5 : signQuery;
   const check = signing.mode === 'md5' ? verifyMd5 : verify;

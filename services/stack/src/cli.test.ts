@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it, type ExpectStatic } from 'vitest';
 import { verifyToken } from '@vidgate/auth/jwt';
-import { loadConfig } from '@vidgate/common/config';
+import { loadConfig } from './stack-config.ts';
 import { createUrlSigner } from '@vidgate/common/url-signer';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));

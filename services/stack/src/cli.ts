@@ -4,10 +4,12 @@ import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { issueToken } from '@vidgate/auth/jwt';
-import { ConfigError, loadConfig } from '@vidgate/common/config';
+import { ConfigError, parseEnv } from '@vidgate/common/config/env';
+import { JWT, jwtSection, PUBLIC_URL, publicUrlOf, SIGNING, signingSection } from '@vidgate/common/config/sections';
 import { objectKeyProblem } from '@vidgate/common/object-key';
 import { KID } from '@vidgate/common/signing';
 import { createUrlSigner, nowSeconds } from '@vidgate/common/url-signer';
+import { loadNginxConfig } from './nginx-config.ts';
 import { NGINX_SRC, stackPaths } from './paths.ts';
 import { renderNginx } from './render-nginx.ts';
 import { prepareWebRoot } from './web-root.ts';
@@ -62,12 +64,14 @@ if (command === 'key') {
 }
 if (command !== 'sign' && command !== 'token' && command !== 'render-nginx') fail(command ? `unknown command "${command}"` : 'a command is required');
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) fail(err.message);
-  throw err;
+/** Each command parses only the settings it uses: `token` needs no signing key, `sign` no JWT secret. */
+function load<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
 }
 
 if (command === 'render-nginx') {
@@ -80,6 +84,7 @@ if (command === 'render-nginx') {
   if (!/^[1-9][0-9]{0,2}$/.test(workers)) fail('--workers must be a whole number from 1 to 999');
   const extra: Record<string, string> = {};
   for (const file of args.values.extra ?? []) extra[basename(file).replace(/(\.conf)?\.template$/, '')] = await readFile(file, 'utf8');
+  const config = load(() => loadNginxConfig());
   const conf = await renderNginx({
     config, workers: Number(workers), extra, generation: new Date().toISOString(),
     paths: { ...stackPaths(out), nginxConf: join(out, 'conf') },
@@ -97,6 +102,10 @@ if (command === 'render-nginx') {
   if (!objectKey) fail('sign needs an object key');
   const problem = objectKeyProblem(objectKey);
   if (problem) fail(`object key ${problem}`);
+  const config = load(() => {
+    const e = parseEnv({ ...PUBLIC_URL, ...SIGNING }, process.env);
+    return { publicUrl: publicUrlOf(e), signing: signingSection(e) };
+  });
   const ttl = positiveInt(args.values.ttl, config.signing.defaultTtl, '--ttl');
   if (ttl > config.signing.maxTtl) fail(`--ttl must be at most ${config.signing.maxTtl} (VIDGATE_SIGN_MAX_TTL)`);
   const exp = nowSeconds() + ttl;
@@ -107,5 +116,6 @@ if (command === 'render-nginx') {
   const role = args.values.role ?? 'user';
   if (role !== 'admin' && role !== 'user') fail('--role must be admin or user');
   const ttl = positiveInt(args.values.ttl, 3600, '--ttl');
-  console.log(issueToken(config.jwt, { sub, role, premium: args.values.premium ?? false }, ttl));
+  const jwt = load(() => jwtSection(parseEnv(JWT, process.env)));
+  console.log(issueToken(jwt, { sub, role, premium: args.values.premium ?? false }, ttl));
 }

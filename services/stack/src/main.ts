@@ -1,6 +1,7 @@
 // `npm start`: the whole local stack in the foreground. Ctrl-C stops it;
 // SIGHUP re-reads the configuration (e.g. a rotated VIDGATE_SIGNING_KEYS_FILE).
-import { configOrExit, loadConfig } from '@vidgate/common/config';
+import { configOrExit } from '@vidgate/common/config/env';
+import { loadConfig } from './stack-config.ts';
 import { createUrlSigner, nowSeconds } from '@vidgate/common/url-signer';
 import { DEMO_OBJECT_KEY, seedDemoObject, seedDemoVideo } from './seed-demo.ts';
 import { startStack } from './stack.ts';

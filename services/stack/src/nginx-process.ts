@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { Config } from '@vidgate/common/config';
+import type { Config } from './stack-config.ts';
 import { startProcess, type ManagedProcess } from './managed-process.ts';
 import type { StackPaths } from './paths.ts';
 import { renderNginx } from './render-nginx.ts';

@@ -1,6 +1,7 @@
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import type { Config } from '@vidgate/common/config';
+import type { NginxConfig } from './nginx-config.ts';
 import { NGINX_SRC, type StackPaths } from './paths.ts';
 
 const PLACEHOLDER = /\$\{(VIDGATE_[A-Z0-9_]+)\}/g;
@@ -15,7 +16,7 @@ function renderTemplate(text: string, vars: Readonly<Record<string, string>>): s
 }
 
 /** The keys map and upstream credentials, kept out of the templates and out of git. */
-function renderSecrets(config: Config): string {
+function renderSecrets(config: NginxConfig): string {
   // Regex entries: plain map strings compare case-insensitively, key ids must not.
   const keys = [...config.signing.keys].map(([kid, key]) => `    "~^${kid}$" "${key}";`).join('\n');
   const { accessKey, secretKey } = config.minio.nginx;
@@ -32,13 +33,41 @@ function renderSecrets(config: Config): string {
 }
 
 /** $vidgate_cors_origin: the request's Origin when it is an allowed one, else empty. */
-function renderCors(config: Config): string {
+function renderCors(config: NginxConfig): string {
   const allowed = config.uploads.corsOrigins.map((o) => `    "${o}" "${o}";`);
   return ['map $http_origin $vidgate_cors_origin {', '    default "";', ...allowed, '}', ''].join('\n');
 }
 
+/**
+ * $vidgate_minio_backend and $vidgate_auth_backend, what proxy_pass names. An
+ * address gets an upstream group with kept-alive connections. A name (a compose
+ * service: several replicas that come and go) is looked up again every 2 s
+ * through the resolver, so a stopped replica leaves the rotation within
+ * seconds and a new one joins it; nginx resolves names given in an upstream
+ * group only when it starts.
+ */
+function renderBackends(config: NginxConfig): string {
+  const backends = [
+    { name: 'minio', hostPort: new URL(config.minio.endpoint).host, setting: 'VIDGATE_MINIO_ENDPOINT', keepalive: 64 },
+    { name: 'auth', hostPort: config.authUpstream, setting: 'VIDGATE_AUTH_UPSTREAM', keepalive: 16 },
+  ];
+  const lines = config.resolver ? [`resolver ${config.resolver} valid=2s ipv6=off;`, 'resolver_timeout 2s;'] : [];
+  for (const { name, hostPort, setting, keepalive } of backends) {
+    const host = hostPort.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    if (isIP(host) !== 0) {
+      lines.push(`upstream vidgate_${name} {`, `    server ${hostPort} max_fails=0;`, `    keepalive ${keepalive};`, '}');
+      lines.push(`map $host $vidgate_${name}_backend {`, `    default vidgate_${name};`, '}');
+    } else if (config.resolver) {
+      lines.push(`map $host $vidgate_${name}_backend {`, `    default ${hostPort};`, '}');
+    } else {
+      throw new Error(`${setting} names a host (${host}); nginx re-resolves names, so VIDGATE_NGINX_RESOLVER must be set (in Docker: 127.0.0.11)`);
+    }
+  }
+  return `# Rendered: how nginx reaches MinIO and the auth service.\n${lines.join('\n')}\n`;
+}
+
 export interface NginxRenderOptions {
-  config: Config;
+  config: NginxConfig;
   paths: StackPaths;
   workers?: number;
   /** Shown by /healthz, so a reload can be seen to have taken effect. */
@@ -73,7 +102,6 @@ function nginxVars({ config, paths, workers = 1, generation = '1', layout }: Ngi
     VIDGATE_BUCKET: config.minio.bucket,
     VIDGATE_MINIO_REGION: config.minio.region,
     VIDGATE_MINIO_HOST: new URL(config.minio.endpoint).host,
-    VIDGATE_AUTH_UPSTREAM: config.authUpstream,
     VIDGATE_SIGN_MODE: config.signing.mode,
     VIDGATE_CONFIG_GENERATION: generation,
     VIDGATE_UPLOAD_MAX_BODY: String(config.uploads.maxBytes),
@@ -99,6 +127,7 @@ export async function renderNginx(options: NginxRenderOptions): Promise<string> 
     await writeFile(resolve(paths.nginxConf, 'extra', `${name}.conf`), renderTemplate(text, vars));
   }
   await writeFile(resolve(paths.nginxConf, 'cors.conf'), renderCors(options.config));
+  await writeFile(resolve(paths.nginxConf, 'backends.conf'), renderBackends(options.config));
   const secrets = resolve(paths.nginxConf, 'secrets.conf');
   await writeFile(secrets, renderSecrets(options.config), { mode: 0o600 });
   await chmod(secrets, 0o600);

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Config } from '@vidgate/common/config';
+import type { Config } from './stack-config.ts';
 import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
 import { createVideoStore } from '@vidgate/common/video-store';
 import { packageHls } from '@vidgate/transcoder/package-hls';

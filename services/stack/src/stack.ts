@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Config } from '@vidgate/common/config';
+import type { Config } from './stack-config.ts';
 import { startProcess, type ManagedProcess } from './managed-process.ts';
 import { initMinio, minioServerArgs, minioServerEnv } from './minio-setup.ts';
 import { REPO_ROOT, stackPaths, type StackPaths } from './paths.ts';

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
-import type { Config } from '@vidgate/common/config';
+import type { TranscoderConfig } from './transcoder-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import { errorHandler, notFound } from '@vidgate/common/http-errors';
 import type { Logger } from '@vidgate/common/logger';
@@ -15,7 +15,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 }
 
 /** The transcoder's HTTP side: MinIO's webhook, health and metrics. */
-export function createApp(deps: { config: Config; queue: JobQueue; metrics: TranscoderMetrics; logger: Logger }): express.Express {
+export function createApp(deps: { config: TranscoderConfig; queue: JobQueue; metrics: TranscoderMetrics; logger: Logger }): express.Express {
   const { config, queue, metrics, logger } = deps;
   const app = express();
   app.disable('x-powered-by');

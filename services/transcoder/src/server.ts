@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { configOrExit, loadConfig } from '@vidgate/common/config';
+import { configOrExit } from '@vidgate/common/config/env';
 import { createLogger } from '@vidgate/common/logger';
 import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
 import { createVideoStore } from '@vidgate/common/video-store';
@@ -10,8 +10,9 @@ import { createJobQueue } from './job-queue.ts';
 import { findUnfinished } from './reconcile.ts';
 import { createTranscodeJob, workRoot } from './transcode-job.ts';
 import { createTranscoderMetrics } from './transcoder-metrics.ts';
+import { loadTranscoderConfig } from './transcoder-config.ts';
 
-const config = configOrExit('vidgate transcoder', () => loadConfig());
+const config = configOrExit('vidgate transcoder', () => loadTranscoderConfig());
 const logger = createLogger({ name: 'transcoder', level: config.logLevel });
 const client = minioClient(config.minio, config.minio.transcoder);
 const objects = createMinioStore(client, config.minio.bucket);

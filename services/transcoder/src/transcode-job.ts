@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'minio';
-import type { Config } from '@vidgate/common/config';
+import type { TranscoderConfig } from './transcoder-config.ts';
 import type { Logger } from '@vidgate/common/logger';
 import { videoKeys, type Video } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
@@ -12,7 +12,7 @@ import { publishHls, storedRenditions } from './publish-hls.ts';
 import type { TranscoderMetrics } from './transcoder-metrics.ts';
 
 export interface TranscodeDeps {
-  config: Config;
+  config: TranscoderConfig;
   client: Client;
   videos: VideoStore;
   metrics: TranscoderMetrics;
@@ -22,7 +22,7 @@ export interface TranscodeDeps {
 const PROGRESS_STEP = 0.05;
 
 /** Where jobs unpack sources; swept on start, since a killed job cannot clean up. */
-export const workRoot = (config: Config) => config.transcoder.workDir ?? join(tmpdir(), `vidgate-transcoder-${config.transcoder.port}`);
+export const workRoot = (config: TranscoderConfig) => config.transcoder.workDir ?? join(tmpdir(), `vidgate-transcoder-${config.transcoder.port}`);
 /** Share of the progress bar the encode takes; publishing the objects is the rest. */
 const ENCODE_SHARE = 0.9;
 

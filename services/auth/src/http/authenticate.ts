@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { Config } from '@vidgate/common/config';
+import type { AuthConfig } from '../auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import { verifyToken, type Principal } from '../jwt.ts';
 
@@ -10,7 +10,7 @@ declare module 'express-serve-static-core' {
 }
 
 /** Requires "Authorization: Bearer <JWT>" (unless optional and absent); sets req.principal. */
-export function authenticate(jwtConfig: Config['jwt'], options: { role?: Principal['role']; optional?: boolean } = {}): RequestHandler {
+export function authenticate(jwtConfig: AuthConfig['jwt'], options: { role?: Principal['role']; optional?: boolean } = {}): RequestHandler {
   return (req, _res, next) => {
     const header = req.get('authorization') ?? '';
     if (header === '' && options.optional) return next();

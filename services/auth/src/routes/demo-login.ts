@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Config } from '@vidgate/common/config';
+import type { AuthConfig } from '../auth-config.ts';
 import { issueToken } from '../jwt.ts';
 
 const DEMO_VIEWER = 'demo-viewer';
@@ -8,7 +8,7 @@ const DEMO_VIEWER = 'demo-viewer';
  * POST /v1/demo/login: hands the player page a short-lived user token. Only in
  * development (config refuses it in production): there is no user database.
  */
-export function demoLoginRoutes(config: Config): Router {
+export function demoLoginRoutes(config: AuthConfig): Router {
   const router = Router();
   router.post('/v1/demo/login', (_req, res) => {
     const ttl = 3600;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Config } from '@vidgate/common/config';
+import type { AuthConfig } from '../auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import type { ObjectStore } from '@vidgate/common/object-store';
 import { nowSeconds, type UrlSigner } from '@vidgate/common/url-signer';
@@ -18,7 +18,7 @@ const HLS_PREFIX = '/v1/hls/';
  * stored playlist is rewritten so that every URI in it is signed on its own:
  * nested playlists back to this route, media to nginx's /media/.
  */
-export function hlsRoutes(deps: { config: Config; signer: UrlSigner; videos: VideoStore; objects: ObjectStore; cache: Cache; metrics: Metrics }): Router {
+export function hlsRoutes(deps: { config: AuthConfig; signer: UrlSigner; videos: VideoStore; objects: ObjectStore; cache: Cache; metrics: Metrics }): Router {
   const { config, signer, videos, objects, cache, metrics } = deps;
   const router = Router();
   router.get('/v1/hls/:id/*rest', async (req, res) => {

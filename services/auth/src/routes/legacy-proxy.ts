@@ -1,7 +1,7 @@
 import { Agent } from 'node:http';
 import { Router } from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
-import type { Config } from '@vidgate/common/config';
+import type { AuthConfig } from '../auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import { minioClient } from '@vidgate/common/minio-store';
 import { isSafeObjectKey } from '@vidgate/common/object-key';
@@ -16,7 +16,7 @@ import { assertEntitled } from '../videos/entitlement.ts';
  * resolve back to this route) and segments through this process after the same
  * JWT and entitlement check. Every byte is counted as proxied.
  */
-export function legacyProxyRoutes(deps: { config: Config; videos: VideoStore }): Router {
+export function legacyProxyRoutes(deps: { config: AuthConfig; videos: VideoStore }): Router {
   const { config, videos } = deps;
   const signer = minioClient(config.minio, config.minio.auth);
   const router = Router();

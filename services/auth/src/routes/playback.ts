@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Config } from '@vidgate/common/config';
+import type { AuthConfig } from '../auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import { nowSeconds, type UrlSigner } from '@vidgate/common/url-signer';
 import { videoKeys } from '@vidgate/common/video';
@@ -9,7 +9,7 @@ import type { Metrics } from '../http/metrics.ts';
 import { assertEntitled } from '../videos/entitlement.ts';
 
 /** GET /v1/videos/:id/playback: checks entitlement and returns a signed master playlist URL. */
-export function playbackRoutes(deps: { config: Config; signer: UrlSigner; videos: VideoStore; metrics: Metrics }): Router {
+export function playbackRoutes(deps: { config: AuthConfig; signer: UrlSigner; videos: VideoStore; metrics: Metrics }): Router {
   const { config, signer, videos, metrics } = deps;
   const router = Router();
   router.get('/v1/videos/:id/playback', authenticate(config.jwt, { optional: true }), async (req, res) => {

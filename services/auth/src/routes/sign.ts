@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Config } from '@vidgate/common/config';
+import type { AuthConfig } from '../auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import { objectKeyProblem } from '@vidgate/common/object-key';
 import { nowSeconds, type UrlSigner } from '@vidgate/common/url-signer';
@@ -13,7 +13,7 @@ const body = z.object({
 });
 
 /** POST /v1/sign: an admin mints a signed media URL for any object key. */
-export function signRoutes(config: Config, signer: UrlSigner): Router {
+export function signRoutes(config: AuthConfig, signer: UrlSigner): Router {
   const router = Router();
   router.post('/v1/sign', authenticate(config.jwt, { role: 'admin' }), (req, res) => {
     const { objectKey, ttl = config.signing.defaultTtl } = parseBody(body, req.body);

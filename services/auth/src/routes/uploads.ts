@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { Config } from '@vidgate/common/config';
+import type { AuthConfig } from '../auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import { videoKeys, type Video } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
@@ -31,7 +31,7 @@ const newVideoId = () => randomBytes(9).toString('base64url');
  * Direct uploads: the service only hands out presigned URLs and keeps the
  * books; the bytes go from the client through nginx to MinIO.
  */
-export function uploadRoutes(deps: { config: Config; videos: VideoStore; storage: UploadStorage; metrics: Metrics }): Router {
+export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; storage: UploadStorage; metrics: Metrics }): Router {
   const { config, videos, storage, metrics } = deps;
   const ttl = config.uploads.urlTtl;
   const router = Router();

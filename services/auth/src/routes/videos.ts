@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Config } from '@vidgate/common/config';
+import type { AuthConfig } from '../auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import type { Video } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
@@ -24,7 +24,7 @@ function view(video: Video, principal: Principal) {
   };
 }
 
-export function videoRoutes(deps: { config: Config; videos: VideoStore }): Router {
+export function videoRoutes(deps: { config: AuthConfig; videos: VideoStore }): Router {
   const { config, videos } = deps;
   const router = Router();
 

@@ -1,6 +1,6 @@
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Config } from '@vidgate/common/config';
+import type { AuthConfig } from '../auth-config.ts';
 
 const awsEscape = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
@@ -10,7 +10,7 @@ const awsEscape = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) =
  * does), so MinIO itself refuses an upload whose type or size differs from the
  * declared one.
  */
-export function createPutPresigner(config: Config) {
+export function createPutPresigner(config: AuthConfig) {
   const origin = new URL(config.publicUrl);
   const signer = new SignatureV4({
     service: 's3',

@@ -1,5 +1,5 @@
 import { Client } from 'minio';
-import type { Config } from '@vidgate/common/config';
+import type { AuthConfig } from '../auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import { minioClient, minioClientOptions } from '@vidgate/common/minio-store';
 import { createPutPresigner } from './presign-put.ts';
@@ -42,7 +42,7 @@ function storageError(err: unknown): AppError {
  * through, so the SigV4 signature still verifies); bookkeeping calls go to
  * MinIO's internal endpoint.
  */
-export function createMinioUploadStorage(config: Config): UploadStorage {
+export function createMinioUploadStorage(config: AuthConfig): UploadStorage {
   const { bucket } = config.minio;
   const internal = new PartsClient(minioClientOptions(config.minio, config.minio.auth));
   const publicClient = minioClient({ ...config.minio, endpoint: config.publicUrl }, config.minio.auth);

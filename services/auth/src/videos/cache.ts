@@ -1,12 +1,12 @@
 import NodeCache from 'node-cache';
-import type { Config } from '@vidgate/common/config';
+import type { AuthConfig } from '../auth-config.ts';
 
 /**
  * A bounded in-process cache. Entries expire after the configured TTL, so a
  * change written by another process (the transcoder) is seen within it; writes
  * made through this process invalidate at once.
  */
-export function createCache(cache: Config['cache']) {
+export function createCache(cache: AuthConfig['cache']) {
   const store = new NodeCache({ stdTTL: cache.ttlSeconds, maxKeys: cache.maxKeys, useClones: false, checkperiod: 60 });
   // Loads under way: concurrent misses for one key share a single load (no
   // thundering herd when a popular playlist's signatures roll over).

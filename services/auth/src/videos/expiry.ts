@@ -1,4 +1,4 @@
-import type { Config } from '@vidgate/common/config';
+import type { AuthConfig } from '../auth-config.ts';
 
 const BUCKET_SECONDS = 60;
 
@@ -8,7 +8,7 @@ const BUCKET_SECONDS = 60;
  * to the next minute so that every request within a minute gets byte-identical
  * playlists, which are then served from cache.
  */
-export function mediaExpiry(nowSeconds: number, durationSeconds: number, playback: Config['playback']): number {
+export function mediaExpiry(nowSeconds: number, durationSeconds: number, playback: AuthConfig['playback']): number {
   const lifetime = Math.min(Math.ceil(durationSeconds) + playback.grace, playback.maxTtl);
   return Math.ceil((nowSeconds + lifetime) / BUCKET_SECONDS) * BUCKET_SECONDS;
 }

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, DEV_SECRETS, loadConfig } from './config.ts';
+import { ConfigError, DEV_SECRETS } from '@vidgate/common/config/env';
+import { loadConfig } from './stack-config.ts';
 
 const KEY_A = 'a'.repeat(32);
 const KEY_B = 'B0123456789-abcdefghijklmnopqrstuvwxyz_';

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { CACHE, cacheSection, PLAYBACK, playbackSection } from '@vidgate/auth/auth-config';
+import { parseEnv, port, url, type Env } from '@vidgate/common/config/env';
+import { CREDENTIALS, credentialsSection, JWT, jwtSection, PROCESS, processSection, PUBLIC_URL, publicUrlOf, SIGNING, signingSection, STORAGE, storageSection, UPLOADS, uploadsSection } from '@vidgate/common/config/sections';
+import { TRANSCODING, transcodingSection } from '@vidgate/transcoder/transcoder-config';
+import { NGINX_EDGE, nginxEdgeSection } from './nginx-config.ts';
+
+/**
+ * The whole configuration, for what runs every part: the local stack of
+ * `npm start`, its tests and benchmarks, and the operator CLI. It is the union
+ * of the services' own parts (each service still parses only its own), plus
+ * where the local stack keeps its data and runs MinIO.
+ */
+const STACK_SHAPE = {
+  ...PROCESS,
+  ...PUBLIC_URL,
+  ...STORAGE,
+  ...CREDENTIALS.root,
+  ...CREDENTIALS.nginx,
+  ...CREDENTIALS.auth,
+  ...CREDENTIALS.transcoder,
+  ...SIGNING,
+  ...JWT,
+  ...UPLOADS,
+  ...PLAYBACK,
+  ...CACHE,
+  ...TRANSCODING,
+  ...NGINX_EDGE,
+  VIDGATE_DATA_DIR: z.string().default('.vidgate'),
+  VIDGATE_COLLECTOR_PORT: port.default(8082),
+  VIDGATE_MINIO_CONSOLE_PORT: port.default(9001),
+  // Where MinIO sends upload events; the transcoder's own address by default.
+  VIDGATE_TRANSCODER_URL: url.optional(),
+};
+
+export function loadConfig(env: Env = process.env) {
+  const e = parseEnv(STACK_SHAPE, env);
+  const edge = nginxEdgeSection(e);
+  return Object.freeze({
+    ...processSection(e),
+    dataDir: e.VIDGATE_DATA_DIR,
+    ports: Object.freeze({ origin: e.VIDGATE_ORIGIN_PORT, auth: e.VIDGATE_AUTH_PORT, collector: e.VIDGATE_COLLECTOR_PORT, minio: e.VIDGATE_MINIO_PORT, minioConsole: e.VIDGATE_MINIO_CONSOLE_PORT }),
+    publicUrl: publicUrlOf(e),
+    authUpstream: edge.authUpstream,
+    resolver: edge.resolver,
+    minio: Object.freeze({
+      ...storageSection(e),
+      root: credentialsSection.root(e),
+      nginx: credentialsSection.nginx(e),
+      auth: credentialsSection.auth(e),
+      transcoder: credentialsSection.transcoder(e),
+    }),
+    uploads: uploadsSection(e),
+    transcoder: Object.freeze({ ...transcodingSection(e), url: e.VIDGATE_TRANSCODER_URL ?? `http://${e.VIDGATE_BIND_HOST}:${e.VIDGATE_TRANSCODER_PORT}` }),
+    signing: signingSection(e),
+    playback: playbackSection(e),
+    cache: cacheSection(e),
+    jwt: jwtSection(e),
+  });
+}
+
+export type Config = ReturnType<typeof loadConfig>;

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { variablesOf } from '@vidgate/common/config/env';
+import { loadTranscoderConfig, TRANSCODER_SHAPE } from './transcoder-config.ts';
+
+const PRODUCTION = {
+  VIDGATE_ENV: 'production',
+  VIDGATE_TRANSCODER_S3_SECRET: 'prod-transcoder-s3-secret',
+  VIDGATE_WEBHOOK_TOKEN: 'prod-webhook-token-0123456789abcdefghijklmn',
+};
+
+describe('loadTranscoderConfig', () => {
+  it('starts in production with its own MinIO user and the webhook token only', () => {
+    expect(loadTranscoderConfig(PRODUCTION)).toMatchObject({
+      env: 'production',
+      minio: { transcoder: { accessKey: 'vidgate-transcoder', secretKey: 'prod-transcoder-s3-secret' } },
+      transcoder: { port: 8083, concurrency: 1, timeoutSeconds: 3600, failedUploads: 'keep', webhookToken: PRODUCTION.VIDGATE_WEBHOOK_TOKEN },
+    });
+  });
+
+  it('never reads a signing key, the JWT secret, MinIO\'s root password or another service\'s secret', () => {
+    const read = variablesOf(TRANSCODER_SHAPE);
+    for (const name of ['VIDGATE_SIGNING_KEYS', 'VIDGATE_JWT_SECRET', 'VIDGATE_MINIO_ROOT_PASSWORD', 'VIDGATE_NGINX_S3_SECRET', 'VIDGATE_AUTH_S3_SECRET']) {
+      expect(read).not.toContain(name);
+      expect(read).not.toContain(`${name}_FILE`);
+    }
+  });
+
+  it.each(['VIDGATE_TRANSCODER_S3_SECRET', 'VIDGATE_WEBHOOK_TOKEN'])('refuses to start in production without %s', (name) => {
+    expect(() => loadTranscoderConfig({ ...PRODUCTION, [name]: undefined })).toThrow(name);
+  });
+});

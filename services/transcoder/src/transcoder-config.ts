@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { parseEnv, port, seconds, whole, type Env } from '@vidgate/common/config/env';
+import { CREDENTIALS, credentialsSection, PROCESS, processSection, STORAGE, storageSection, WEBHOOK } from '@vidgate/common/config/sections';
+
+/** The transcoder's own settings: its port, how many jobs, how long, where, and the webhook token. */
+export const TRANSCODING = {
+  ...WEBHOOK,
+  VIDGATE_TRANSCODER_PORT: port.default(8083),
+  VIDGATE_TRANSCODER_CONCURRENCY: whole.pipe(z.number().int().min(1).max(16)).default(1),
+  VIDGATE_TRANSCODER_WORK_DIR: z.string().optional(),
+  VIDGATE_TRANSCODE_TIMEOUT: seconds.default(3_600),
+  VIDGATE_FAILED_UPLOADS: z.enum(['keep', 'delete']).default('keep'),
+};
+export const transcodingSection = (e: z.infer<z.ZodObject<typeof TRANSCODING>>) => Object.freeze({
+  port: e.VIDGATE_TRANSCODER_PORT,
+  concurrency: e.VIDGATE_TRANSCODER_CONCURRENCY,
+  workDir: e.VIDGATE_TRANSCODER_WORK_DIR,
+  timeoutSeconds: e.VIDGATE_TRANSCODE_TIMEOUT,
+  failedUploads: e.VIDGATE_FAILED_UPLOADS,
+  webhookToken: e.VIDGATE_WEBHOOK_TOKEN,
+});
+
+/** Every variable the transcoder reads, and nothing else. */
+export const TRANSCODER_SHAPE = { ...PROCESS, ...STORAGE, ...CREDENTIALS.transcoder, ...TRANSCODING };
+
+/** The transcoder's configuration, parsed once at start-up: its own MinIO user and the webhook token. */
+export function loadTranscoderConfig(env: Env = process.env) {
+  const e = parseEnv(TRANSCODER_SHAPE, env);
+  return Object.freeze({
+    ...processSection(e),
+    minio: Object.freeze({ ...storageSection(e), transcoder: credentialsSection.transcoder(e) }),
+    transcoder: transcodingSection(e),
+  });
+}
+
+export type TranscoderConfig = ReturnType<typeof loadTranscoderConfig>;
