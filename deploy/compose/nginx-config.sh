@@ -1,10 +1,12 @@
 #!/bin/sh
 # The compose stack's nginx-config one-shot, and its configuration gate.
-#  1. Refuses CHANGE_ME placeholders in any mounted secret (Grafana's too) in production.
-#  2. Runs `vidgate render-nginx`, which parses the whole configuration with the
-#     services' own loader (services/common/src/config.ts: production refuses dev
-#     defaults and placeholders) and renders nginx's config, njs and pages into
-#     $VIDGATE_NGINX_OUT, the volume nginx mounts at /etc/nginx/vidgate.
+#  1. Refuses CHANGE_ME placeholders in its mounted secrets in production.
+#  2. Runs `vidgate render-nginx`, which parses nginx's part of the configuration
+#     (services/stack/src/nginx-config.ts: the signing keys and nginx's read-only
+#     MinIO user, nothing else; production refuses dev defaults and placeholders)
+#     and renders nginx's config, njs and pages into $VIDGATE_NGINX_OUT, the
+#     volume nginx mounts at /etc/nginx/vidgate. Every service checks its own part
+#     when it starts.
 # VIDGATE_TLS=on adds the HTTPS server (nginx/tls.conf.template); its certificate
 # and key must be in $VIDGATE_TLS_CERTS. In the container the folders are fixed
 # (out: /srv/vidgate-nginx, certificates: /etc/nginx/certs, secrets: /run/secrets);

@@ -34,7 +34,14 @@ trap 'rm -rf "$MC_CONFIG_DIR"' EXIT
 mc_run() { "$MC" --config-dir "$MC_CONFIG_DIR" --quiet --no-color "$@"; }
 
 mc_run alias set vidgate "${MINIO_ENDPOINT:?MINIO_ENDPOINT is required}" "${MINIO_ROOT_USER:?MINIO_ROOT_USER is required}" "$root_password" >/dev/null
-mc_run mb --ignore-existing "vidgate/$bucket" >/dev/null
+# A distributed MinIO answers before its nodes have agreed on the cluster
+# ("Server not initialized yet"): retry the first write for up to a minute.
+tries=0
+until mc_run mb --ignore-existing "vidgate/$bucket" >/dev/null 2>"$MC_CONFIG_DIR/mb.err"; do
+    tries=$((tries + 1))
+    if [ "$tries" -ge 30 ]; then cat "$MC_CONFIG_DIR/mb.err" >&2; exit 1; fi
+    sleep 2
+done
 mc_run anonymous set private "vidgate/$bucket" >/dev/null
 
 add_service_user() { # policy-name access-key secret

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import vectors from '../../nginx/signing-vectors.json' with { type: 'json' };
-import { loadConfig } from '@vidgate/common/config';
+import { loadConfig } from '../../services/stack/src/stack-config.ts';
 import { seedDemoObject, seedDemoVideo } from '../../services/stack/src/seed-demo.ts';
 import { operatorCheckout, type Checkout } from '../support/docker/checkout.ts';
 import { describeProject, diskReport, removeProject, upAndWait } from '../support/docker/compose-stack.ts';

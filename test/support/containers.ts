@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AUTH_SHAPE } from '../../services/auth/src/auth-config.ts';
+import { COLLECTOR_SHAPE } from '../../services/collector/src/collector-config.ts';
+import { variablesOf } from '../../services/common/src/config/env.ts';
+import { NGINX_SHAPE } from '../../services/stack/src/nginx-config.ts';
 import { stackPaths } from '../../services/stack/src/paths.ts';
+import { TRANSCODER_SHAPE } from '../../services/transcoder/src/transcoder-config.ts';
 
 /**
  * Where the compose tests' stacks live and how the black-box suite reaches
@@ -80,3 +85,15 @@ export function containerStackEnv(dir: string): Record<string, string> {
     VIDGATE_LOG_LEVEL: 'warn',
   };
 }
+
+/**
+ * The variables each compose service's process reads (its loader's shape), and
+ * those deploy/compose/nginx-config.sh reads itself: a container is given
+ * nothing else.
+ */
+export const SERVICE_READS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  auth: variablesOf(AUTH_SHAPE),
+  transcoder: variablesOf(TRANSCODER_SHAPE),
+  collector: variablesOf(COLLECTOR_SHAPE),
+  'nginx-config': [...variablesOf(NGINX_SHAPE), 'VIDGATE_TLS', 'VIDGATE_NGINX_WORKERS'],
+});

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { loadConfig, type Config } from '@vidgate/common/config';
+import { loadConfig, type Config } from '../../services/stack/src/stack-config.ts';
 import { startNginx, type NginxProcess } from '../../services/stack/src/nginx-process.ts';
 import { stackPaths, type StackPaths } from '../../services/stack/src/paths.ts';
 import { TEST_ENV, testConfig } from './test-stack.ts';

@@ -105,10 +105,15 @@ export async function isStackService(pid: number, name: string): Promise<boolean
   return cmdline.split('\0').includes(resolve(REPO_ROOT, `services/${name}/src/server.ts`));
 }
 
-/** Plays the master playlist with ffmpeg (every stream copied) and returns the result's duration. */
-export async function playedSeconds(masterUrl: string, workDir: string): Promise<{ seconds: number; stderr: string }> {
-  const out = join(workDir, `played-${Date.now()}.ts`);
-  const ffmpeg = await run('ffmpeg', ['-nostdin', '-v', 'error', '-i', masterUrl, '-map', '0', '-c', 'copy', '-f', 'mpegts', out], { timeout: 60_000 });
+/**
+ * Plays the master playlist with ffmpeg (every stream copied) and returns the
+ * result's duration; `realtime` reads at the video's own pace (-re), as a
+ * viewer's player does, so faults can land mid-playback.
+ */
+export async function playedSeconds(masterUrl: string, workDir: string, { realtime = false } = {}): Promise<{ seconds: number; stderr: string }> {
+  const out = join(workDir, `played-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.ts`);
+  const pace = realtime ? ['-re'] : [];
+  const ffmpeg = await run('ffmpeg', ['-nostdin', '-v', 'error', ...pace, '-i', masterUrl, '-map', '0', '-c', 'copy', '-f', 'mpegts', out], { timeout: 120_000 });
   const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=nw=1:nk=1', out]);
   return { seconds: Number(probe.stdout.trim()), stderr: ffmpeg.stderr };
 }

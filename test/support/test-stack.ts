@@ -1,4 +1,4 @@
-import { loadConfig } from '@vidgate/common/config';
+import { loadConfig } from '../../services/stack/src/stack-config.ts';
 import vectors from '../../nginx/signing-vectors.json' with { type: 'json' };
 import { containerStackEnv, ONE_HOST_DIR } from './containers.ts';
 

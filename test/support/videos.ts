@@ -67,6 +67,7 @@ export async function publishDemoCopy(id: string, meta: Partial<Omit<Video, 'id'
 export interface Playback {
   videoId: string;
   masterUrl: string;
+  posterUrl: string;
   expiresAt: string;
   durationSeconds: number;
   renditions: { name: string; width: number; height: number; bandwidth: number }[];
