@@ -8,7 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../services/auth/src/app.ts';
 import { createMinioUploadStorage } from '../services/auth/src/uploads/upload-storage.ts';
-import { loadConfig } from '../services/common/src/config.ts';
+import { loadAuthConfig } from '../services/auth/src/auth-config.ts';
 import { createLogger } from '../services/common/src/logger.ts';
 import type { ObjectStore } from '../services/common/src/object-store.ts';
 import { createUrlSigner, nowSeconds } from '../services/common/src/url-signer.ts';
@@ -16,7 +16,7 @@ import { videoKeys } from '../services/common/src/video.ts';
 
 const SEGMENTS = 10_000;
 const RUNS = 50;
-const config = loadConfig({ VIDGATE_LOG_LEVEL: 'silent', VIDGATE_CACHE_MAX_KEYS: '100000' });
+const config = loadAuthConfig({ VIDGATE_LOG_LEVEL: 'silent', VIDGATE_CACHE_MAX_KEYS: '100000' });
 const playlist = ['#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:2', '#EXT-X-PLAYLIST-TYPE:VOD'];
 for (let i = 0; i < SEGMENTS; i++) playlist.push('#EXTINF:2.000000,', `seg_${String(i).padStart(5, '0')}.ts`);
 playlist.push('#EXT-X-ENDLIST', '');

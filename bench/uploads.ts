@@ -11,9 +11,10 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueToken } from '../services/auth/src/jwt.ts';
+import { loadAuthConfig } from '../services/auth/src/auth-config.ts';
 import { createPutPresigner } from '../services/auth/src/uploads/presign-put.ts';
 import { minioClient } from '../services/common/src/minio-store.ts';
-import { startBenchStack } from './support/bench-stack.ts';
+import { BENCH_ENV, startBenchStack } from './support/bench-stack.ts';
 import { table } from './support/wrk.ts';
 
 const MB = 1024 * 1024;
@@ -27,7 +28,7 @@ async function writeRandomFile(path: string, size: number) {
 }
 
 /** PUTs every part (file slices streamed from disk), CONCURRENCY at a time; returns ETags. */
-async function putParts(file: string, partSize: number, urlFor: (n: number) => Promise<string>, label: string) {
+async function putParts(file: string, partSize: number, urlFor: (n: number, length: number) => Promise<string>, label: string) {
   const count = Math.ceil(SIZE / partSize);
   const etags: { partNumber: number; etag: string }[] = [];
   let next = 1;
@@ -36,7 +37,7 @@ async function putParts(file: string, partSize: number, urlFor: (n: number) => P
     for (let n = next++; n <= count; n = next++) {
       const start = (n - 1) * partSize;
       const length = Math.min(partSize, SIZE - start);
-      const res = await fetch(await urlFor(n), {
+      const res = await fetch(await urlFor(n, length), {
         method: 'PUT', body: createReadStream(file, { start, end: start + length - 1 }) as never, duplex: 'half', headers: { 'Content-Length': String(length) },
       } as RequestInit);
       if (!res.ok) throw new Error(`${label} part ${n}: HTTP ${res.status} ${await res.text()}`);
@@ -81,11 +82,12 @@ try {
 
   // (b) the same multipart upload presigned for MinIO's own address.
   const client = minioClient(config.minio, config.minio.auth);
-  const direct = createPutPresigner({ ...config, publicUrl: config.minio.endpoint });
+  // The auth service's own presigner, made for MinIO's address instead of the origin's.
+  const direct = createPutPresigner(loadAuthConfig({ ...BENCH_ENV, VIDGATE_PUBLIC_URL: config.minio.endpoint }));
   const key = 'uploads/bench-direct/source';
   started = performance.now();
   const uploadId = await client.initiateNewMultipartUpload(config.minio.bucket, key, { 'Content-Type': 'video/mp4' });
-  const parts = await putParts(file, upload.partSize, (n) => direct(key, { ttlSeconds: 3600, query: { partNumber: String(n), uploadId } }), 'straight to MinIO');
+  const parts = await putParts(file, upload.partSize, (n, length) => direct(key, { ttlSeconds: 3600, contentLength: length, query: { partNumber: String(n), uploadId } }), 'straight to MinIO');
   await client.completeMultipartUpload(config.minio.bucket, key, uploadId, parts.map((p) => ({ part: p.partNumber, etag: p.etag })));
   const straight = (performance.now() - started) / 1000;
 

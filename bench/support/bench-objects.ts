@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../../services/common/src/config.ts';
+import type { Config } from '../../services/stack/src/stack-config.ts';
 import { createMinioStore, minioClient } from '../../services/common/src/minio-store.ts';
 import { createVideoStore } from '../../services/common/src/video-store.ts';
 

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { loadConfig } from '../../services/common/src/config.ts';
+import { loadConfig } from '../../services/stack/src/stack-config.ts';
 import { REPO_ROOT } from '../../services/stack/src/paths.ts';
 import { seedDemoVideo } from '../../services/stack/src/seed-demo.ts';
 import { startStack, type Stack } from '../../services/stack/src/stack.ts';
