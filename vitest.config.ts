@@ -45,6 +45,16 @@ export default defineConfig({
           ...blackBox,
         },
       },
+      {
+        test: {
+          name: 'scale-out',
+          sequence: { groupOrder: 3 },
+          include: ['test/scale-out/**/*.test.ts'],
+          env: { VIDGATE_TEST_TARGET: 'scale-out' },
+          globalSetup: ['test/scale-out/global-setup.ts'],
+          ...blackBox,
+        },
+      },
     ],
   },
 });

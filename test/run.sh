@@ -1,8 +1,9 @@
 #!/bin/sh
-# `npm test` after bootstrap: every test, in three vitest runs one after the
-# other, because vitest starts the global setup of every project it runs before
-# any test, and the local stack and the two compose stacks must not be up at
-# once on a 2-core machine:
+# `npm test` after bootstrap: the type check, then every test, in three vitest
+# runs one after the other, because vitest starts the global setup of every
+# project it runs before any test, and the local stack and the two compose
+# stacks must not be up at once on a 2-core machine:
+#   0. npm run typecheck   every workspace, test/ and bench/
 #   1. unit + stack   the code, then the local stack `npm start` runs
 #   2. containers     the compose deployment on one host (a Docker engine the suite starts)
 #   3. scale-out      the 4-node MinIO layout with replicas, and its faults
@@ -17,6 +18,10 @@ phase() { # name, vitest arguments...
     printf '[npm test] %s: %s s\n' "$name" "$(( $(date +%s) - start ))"
 }
 all=$(date +%s)
+start=$(date +%s)
+printf '[npm test] type check\n'
+npm run --silent typecheck || status=1
+printf '[npm test] type check: %s s\n' "$(( $(date +%s) - start ))"
 phase "unit and local stack" --project unit --project stack
 phase "compose, one host" --project containers
 phase "compose, scale-out" --project scale-out

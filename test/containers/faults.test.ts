@@ -6,9 +6,8 @@ import { generateTestVideo } from '../../services/transcoder/src/test-video.ts';
 import { existingCheckout, type Checkout } from '../support/docker/checkout.ts';
 import { engineEnv } from '../support/docker/engine.ts';
 import { answers, containerIds, healthy, killServiceProcess, restartCount, secondsUntil } from '../support/docker/faults.ts';
-import { ONE_HOST_DIR } from '../support/containers.ts';
 import { playedSeconds, settled, waitForVideo } from '../support/pipeline.ts';
-import { AUTH, ORIGIN, testConfig } from '../support/test-stack.ts';
+import { AUTH, COMPOSE_DIR, ORIGIN, testConfig } from '../support/test-stack.ts';
 import { createUpload, putPresigned, type SingleUpload } from '../support/uploads.ts';
 import { DEMO_ID, freshId, playback, requestPlayback, tokenFor } from '../support/videos.ts';
 
@@ -23,7 +22,7 @@ let clip: Buffer;
 let shortClip: Buffer;
 
 beforeAll(async () => {
-  checkout = await existingCheckout(ONE_HOST_DIR, engineEnv());
+  checkout = await existingCheckout(COMPOSE_DIR!, engineEnv());
   work = await mkdtemp(join(tmpdir(), 'vidgate-faults-'));
   await generateTestVideo({ output: join(work, 'clip.mp4'), seconds: 20, width: 640, height: 360 });
   await generateTestVideo({ output: join(work, 'short.mp4'), seconds: 2, width: 320, height: 180 });

@@ -1,50 +1,22 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../services/stack/src/paths.ts';
 import { existingCheckout, type Checkout } from '../support/docker/checkout.ts';
 import { describeProject } from '../support/docker/compose-stack.ts';
 import { engineEnv } from '../support/docker/engine.ts';
 import { inspect } from '../support/docker/faults.ts';
-import { ONE_HOST_DIR, SERVICE_READS } from '../support/containers.ts';
+import { documentedSecrets, projectContainers, secretsOf, type ProjectContainer } from '../support/docker/least-privilege.ts';
+import { SERVICE_READS } from '../support/containers.ts';
 import { run } from '../support/run.ts';
-import { ORIGIN } from '../support/test-stack.ts';
+import { COMPOSE_DIR, ORIGIN } from '../support/test-stack.ts';
 
 // The one-host deployment as OPERATIONS.md leaves it: what runs, what each
 // container holds, and what the configuration gate refuses.
 let checkout: Checkout;
-let containers: { name: string; service: string; id: string; running: boolean }[];
+let containers: ProjectContainer[];
 
 beforeAll(async () => {
-  checkout = await existingCheckout(ONE_HOST_DIR, engineEnv());
-  const ps = await checkout.compose(['ps', '--all', '--format', '{{.ID}}\t{{.Name}}\t{{.Service}}\t{{.State}}']);
-  containers = ps.stdout.trim().split('\n').map((line) => {
-    const [id, name, service, state] = line.split('\t') as [string, string, string, string];
-    return { id, name, service, running: state === 'running' };
-  });
+  checkout = await existingCheckout(COMPOSE_DIR!, engineEnv());
+  containers = await projectContainers(checkout);
 });
-
-/** OPERATIONS.md's "Secrets per container" table: service → secret names. */
-async function documentedSecrets(): Promise<Map<string, string[]>> {
-  const text = await readFile(resolve(REPO_ROOT, 'deploy/OPERATIONS.md'), 'utf8');
-  const section = text.slice(text.indexOf('## Secrets per container'));
-  const rows = section.split('\n').filter((line) => /^\| `[a-z0-9-]+`/.test(line));
-  return new Map(rows.flatMap((row) => {
-    const [services, secrets] = row.split('|').slice(1, 3) as [string, string];
-    const names = [...secrets.matchAll(/`([a-z0-9_]+)`/g)].map((m) => m[1]!).sort();
-    return [...services.matchAll(/`([a-z0-9-]+)`/g)].map((m) => [m[1]!, names] as [string, string[]]);
-  }));
-}
-
-/** The secrets a container sees: `ls /run/secrets` inside a running one, its mounts for a one-shot that has exited. */
-async function secretsOf(container: { id: string; running: boolean }): Promise<string[]> {
-  if (container.running) {
-    const ls = await run('docker', ['exec', container.id, 'sh', '-c', 'ls -1 /run/secrets 2>/dev/null || true'], { env: checkout.env });
-    return ls.stdout.split('\n').filter(Boolean).sort();
-  }
-  const mounts = JSON.parse(await inspect(checkout.env, container.id, '{{json .Mounts}}')) as { Destination: string }[];
-  return mounts.filter((m) => m.Destination.startsWith('/run/secrets/')).map((m) => m.Destination.slice('/run/secrets/'.length)).sort();
-}
 
 describe('after `docker compose up -d --build --wait`', () => {
   it('runs every long-lived service healthy and every one-shot exited 0', async () => {
@@ -65,7 +37,7 @@ describe('least privilege', () => {
     const documented = await documentedSecrets();
     for (const container of containers) {
       expect(documented.has(container.service), `${container.service} is not in the table`).toBe(true);
-      expect(await secretsOf(container), container.service).toEqual(documented.get(container.service));
+      expect(await secretsOf(checkout, container), container.service).toEqual(documented.get(container.service));
     }
   });
 

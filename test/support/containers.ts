@@ -39,8 +39,14 @@ export const SECRET_FILES = Object.freeze({
 const hostDataDir = (dir: string) => join(dir, 'host');
 export const PROJECT_NAME = 'vidgate-test';
 
-/** The .env lines the operator sets after `cp .env.example .env` (OPERATIONS.md, Install), plus the test override's. */
-export function operatorSettings(dir: string, layoutFiles: string[]): Record<string, string> {
+/** The compose files of each layout under test: the product's, then the test-only overrides. */
+export const LAYOUTS = Object.freeze({
+  'one-host': ['docker-compose.yml', 'test/deploy/standins.yml', 'test/deploy/compose-test.yml'],
+  'scale-out': ['docker-compose.yml', 'deploy/compose/scale-out.yml', 'test/deploy/standins.yml', 'test/deploy/standins-scale-out.yml', 'test/deploy/compose-test-scale-out.yml'],
+});
+
+/** The .env lines the operator sets after `cp .env.example .env` (OPERATIONS.md, Install), plus the test overrides'. */
+export function operatorSettings(dir: string, files: readonly string[]): Record<string, string> {
   const p = CONTAINER_PORTS;
   return {
     VIDGATE_SECRETS_DIR: './secrets',
@@ -51,7 +57,7 @@ export function operatorSettings(dir: string, layoutFiles: string[]): Record<str
     // No Grafana: it has no Debian package to build a stand-in from.
     COMPOSE_PROFILES: '',
     COMPOSE_PROJECT_NAME: PROJECT_NAME,
-    COMPOSE_FILE: [...layoutFiles, 'test/deploy/standins.yml', 'test/deploy/compose-test.yml'].join(':'),
+    COMPOSE_FILE: files.join(':'),
     VIDGATE_TEST_MINIO_PORT: String(p.minio),
     VIDGATE_TEST_AUTH_PORT: String(p.auth),
     VIDGATE_TEST_COLLECTOR_PORT: String(p.collector),

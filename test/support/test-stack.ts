@@ -1,18 +1,19 @@
 import { loadConfig } from '../../services/stack/src/stack-config.ts';
 import vectors from '../../nginx/signing-vectors.json' with { type: 'json' };
-import { containerStackEnv, ONE_HOST_DIR } from './containers.ts';
+import { containerStackEnv, ONE_HOST_DIR, SCALE_OUT_DIR } from './containers.ts';
 
 /**
  * Which stack the black-box suite speaks to: the local processes `npm start`
- * runs (the default), or the compose stack an operator runs
- * (VIDGATE_TEST_TARGET=containers: the vitest project "containers").
+ * runs (the default), or a compose stack an operator runs: one host (the vitest
+ * project "containers") or the scale-out layout (project "scale-out").
  */
-export type TestTarget = 'processes' | 'containers';
+const TARGETS = { processes: undefined, containers: ONE_HOST_DIR, 'scale-out': SCALE_OUT_DIR } as const;
+export type TestTarget = keyof typeof TARGETS;
 
 export function testTarget(env: NodeJS.ProcessEnv = process.env): TestTarget {
   const target = env.VIDGATE_TEST_TARGET ?? 'processes';
-  if (target !== 'processes' && target !== 'containers') throw new Error(`VIDGATE_TEST_TARGET must be processes (default) or containers, not "${target}"`);
-  return target;
+  if (!Object.hasOwn(TARGETS, target)) throw new Error(`VIDGATE_TEST_TARGET must be one of ${Object.keys(TARGETS).join(', ')}, not "${target}"`);
+  return target as TestTarget;
 }
 
 /**
@@ -36,8 +37,11 @@ const PROCESS_ENV: Readonly<Record<string, string>> = Object.freeze({
   VIDGATE_SIGNING_KEY_ID: 'test',
 });
 
-/** The configuration environment of the stack under test (for containers: its .env and secrets, read once the stack is up). */
-export const TEST_ENV: Readonly<Record<string, string>> = testTarget() === 'containers' ? Object.freeze(containerStackEnv(ONE_HOST_DIR)) : PROCESS_ENV;
+/** The operator's checkout of the compose stack under test; undefined for the local stack. */
+export const COMPOSE_DIR: string | undefined = TARGETS[testTarget()];
+
+/** The configuration environment of the stack under test (for compose: its .env and secrets, read once the stack is up). */
+export const TEST_ENV: Readonly<Record<string, string>> = COMPOSE_DIR ? Object.freeze(containerStackEnv(COMPOSE_DIR)) : PROCESS_ENV;
 
 export const testConfig = loadConfig({ ...TEST_ENV });
 export const ORIGIN = `http://${testConfig.bindHost}:${testConfig.ports.origin}`;
