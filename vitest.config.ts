@@ -18,6 +18,8 @@ export const PORTABLE_BLACK_BOX = [
   'test/multipart-upload.test.ts',
   'test/minio-access.test.ts',
   'test/backend-bytes.test.ts',
+  'test/edge-cache.test.ts',
+  'test/edge-cache-offload.test.ts',
 ];
 
 export default defineConfig({

@@ -1,8 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { notMetrics, parseMetrics, scrapeAfter, scrapeAuth, sum, type Sample } from './support/prometheus.ts';
-import { stackPaths } from '../services/stack/src/paths.ts';
+import { notMetrics, parseMetrics, scrapeAfter, scrapeAuth, scrapeCollector, settledCollector, sum, type Sample } from './support/prometheus.ts';
 import { ORIGIN, testConfig } from './support/test-stack.ts';
 import { DEMO_ID, playback, segmentUris, tokenFor, variantUris } from './support/videos.ts';
 import { pollUntil } from './support/poll.ts';
@@ -11,25 +8,8 @@ import { wireGet } from './support/wire-bytes.ts';
 
 // The offload as the metrics show it: nginx's own accounting (through the
 // collector) against the bytes that crossed the auth service.
-const COLLECTOR = `http://${testConfig.bindHost}:${testConfig.ports.collector}`;
-const ACCESS_LOG = resolve(stackPaths(testConfig.dataDir).nginxLogs, 'access.log');
 const ORIGIN_BYTES = 'vidgate_origin_sent_bytes_total';
 const BACKEND_BYTES = 'vidgate_backend_bytes_total';
-
-async function scrapeCollector(): Promise<Sample[]> {
-  const res = await fetch(`${COLLECTOR}/metrics`);
-  expect(res.status).toBe(200);
-  return parseMetrics(await res.text());
-}
-
-/**
- * A scrape once the collector has read every line nginx has written so far
- * (earlier tests' requests included): it started with the stack, on an empty log.
- */
-async function settledCollector(): Promise<Sample[]> {
-  const read = async () => ({ written: (await readFile(ACCESS_LOG, 'utf8')).split('\n').filter(Boolean).length, samples: await scrapeCollector() });
-  return (await pollUntil(read, ({ written, samples }) => sum(samples, 'vidgate_collector_lines_total') >= written)).samples;
-}
 
 /** Polls the collector until a counter has grown by `expected` since `before`; returns the growth. */
 function growth(before: readonly Sample[], kind: string, expected: number): Promise<number> {
@@ -84,7 +64,7 @@ describe("every running service's /metrics, after traffic", () => {
   const services = {
     auth: `http://${testConfig.bindHost}:${testConfig.ports.auth}/metrics`,
     transcoder: `${testConfig.transcoder.url}/metrics`,
-    collector: `${COLLECTOR}/metrics`,
+    collector: `http://${testConfig.bindHost}:${testConfig.ports.collector}/metrics`,
   };
   it.each(Object.entries(services))('%s passes promtool check metrics', async (name, url) => {
     const res = await fetch(url);

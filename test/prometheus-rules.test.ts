@@ -71,14 +71,18 @@ describe('Prometheus configuration', () => {
     expect(run.code, run.out).toBe(0);
   });
 
-  it('passes its rule unit tests (offload ratio recording rule and alert)', async () => {
-    const run = await promtool(['test', 'rules', 'tests/offload-ratio.test.yml']);
+  const ruleTests = async () => (await readdir(resolve(PROMETHEUS_DIR, 'tests'))).filter((f) => f.endsWith('.test.yml')).map((f) => `tests/${f}`);
+
+  it('passes its rule unit tests (offload ratio, edge cache ratios, alerts)', async () => {
+    const files = await ruleTests();
+    expect(files).toEqual(['tests/edge-cache.test.yml', 'tests/offload-ratio.test.yml']);
+    const run = await promtool(['test', 'rules', ...files]);
     expect(run.code, run.out).toBe(0);
   });
 
   it('refers only to metrics the services export, in rules and rule tests alike', async () => {
     const known = await knownNames();
-    for (const file of [...(await ruleFiles()), 'tests/offload-ratio.test.yml']) {
+    for (const file of [...(await ruleFiles()), ...(await ruleTests())]) {
       const names = mentioned(await readFile(resolve(PROMETHEUS_DIR, file), 'utf8'));
       expect(names.length, file).toBeGreaterThan(0);
       expect(names.filter((n) => !known.has(n)), file).toEqual([]);

@@ -125,11 +125,11 @@ function presignUpstream(opts) {
     return uri + '?' + query + '&X-Amz-Signature=' + signature;
 }
 
-// js_set $vidgate_s3_uri
+// js_set $vidgate_s3_uri. Always a GET: the cache fetches HEAD requests with GET.
 function s3Uri(r) {
     var v = r.variables;
     return presignUpstream({
-        method: r.method,
+        method: 'GET',
         key: r.uri.slice(MEDIA_PREFIX.length),
         bucket: v.vidgate_s3_bucket,
         region: v.vidgate_s3_region,
@@ -140,4 +140,15 @@ function s3Uri(r) {
     });
 }
 
-export default { verify: verify, media: media, s3Uri: s3Uri, presignUpstream: presignUpstream };
+// js_set $vidgate_cache_control, for a validated media response: immutable for
+// the rest of its URL's life (exp in hmac mode, expires in md5 mode), so a
+// browser or CDN keeps it no longer than the signature lets anyone fetch it; a
+// playlist stored as media is not shared.
+function cacheControl(r) {
+    if (r.uri.slice(-5) === '.m3u8') return 'private, no-cache';
+    var exp = Number(r.args.exp || r.args.expires);
+    var left = exp - Math.floor(Date.now() / 1000);
+    return left > 0 ? 'public, max-age=' + left + ', immutable' : 'no-store';
+}
+
+export default { verify: verify, media: media, s3Uri: s3Uri, cacheControl: cacheControl, presignUpstream: presignUpstream };

@@ -54,6 +54,8 @@ export function operatorSettings(dir: string, files: readonly string[]): Record<
     VIDGATE_HTTP_PORT: `127.0.0.1:${p.origin}`,
     VIDGATE_HTTPS_PORT: `127.0.0.1:${p.https}`,
     VIDGATE_CORS_ORIGINS: 'http://app.example.test',
+    // Short, so the tests of the deletion bound need not wait the default 30 s.
+    VIDGATE_EDGE_CACHE_FRESH: '5',
     // No Grafana: it has no Debian package to build a stand-in from.
     COMPOSE_PROFILES: '',
     COMPOSE_PROJECT_NAME: PROJECT_NAME,

@@ -1,5 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import { ACCESS_LOG } from './access-log.ts';
 import { pollUntil } from './poll.ts';
-import { AUTH } from './test-stack.ts';
+import { AUTH, testConfig } from './test-stack.ts';
+
+const COLLECTOR = `http://${testConfig.bindHost}:${testConfig.ports.collector}`;
 
 export interface Sample {
   name: string;
@@ -46,4 +50,20 @@ export const notMetrics = (labels: Record<string, string>) => labels.route !== '
 export function scrapeAfter(before: readonly Sample[], requests: number): Promise<Sample[]> {
   const counted = (now: readonly Sample[]) => sum(now, 'vidgate_http_requests_total', notMetrics) - sum(before, 'vidgate_http_requests_total', notMetrics);
   return pollUntil(scrapeAuth, (now) => counted(now) >= requests, { timeoutMs: 3_000, intervalMs: 20 });
+}
+
+/** The collector's /metrics, straight from its port. */
+export async function scrapeCollector(): Promise<Sample[]> {
+  const res = await fetch(`${COLLECTOR}/metrics`);
+  if (res.status !== 200) throw new Error(`GET ${COLLECTOR}/metrics answered ${res.status}`);
+  return parseMetrics(await res.text());
+}
+
+/**
+ * A scrape once the collector has read every line nginx has written so far
+ * (earlier tests' requests included): it started with the stack, on an empty log.
+ */
+export async function settledCollector(): Promise<Sample[]> {
+  const read = async () => ({ written: (await readFile(ACCESS_LOG, 'utf8')).split('\n').filter(Boolean).length, samples: await scrapeCollector() });
+  return (await pollUntil(read, ({ written, samples }) => sum(samples, 'vidgate_collector_lines_total') >= written)).samples;
 }

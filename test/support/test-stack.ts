@@ -35,6 +35,8 @@ const PROCESS_ENV: Readonly<Record<string, string>> = Object.freeze({
   VIDGATE_PUBLIC_URL: 'http://127.0.0.1:18080',
   VIDGATE_SIGNING_KEYS: `test:test-suite-signing-key-0123456789abcdefghij,k1:${vectors.keys.k1},k2:${vectors.keys.k2}`,
   VIDGATE_SIGNING_KEY_ID: 'test',
+  // Short, so the tests of the deletion bound need not wait the default 30 s.
+  VIDGATE_EDGE_CACHE_FRESH: '5',
 });
 
 /** The operator's checkout of the compose stack under test; undefined for the local stack. */

@@ -38,7 +38,7 @@ describe('collector app', () => {
     const first = await collector();
     await first.tailer.poll();
     const before = await request(first.app).get('/metrics').expect(200).expect('content-type', /text\/plain/);
-    expect(sample(before.text, 'vidgate_origin_sent_bytes_total{kind="segment"}')).toBe(1200);
+    expect(sample(before.text, 'vidgate_origin_sent_bytes_total{kind="segment",cache="none"}')).toBe(1200);
     expect(sample(before.text, 'vidgate_media_rejected_total{reason="key_unknown"}')).toBe(1);
     expect(sample(before.text, 'vidgate_collector_lines_total')).toBe(3);
     expect(sample(before.text, 'vidgate_collector_lines_skipped_total')).toBe(1);
@@ -50,7 +50,7 @@ describe('collector app', () => {
     const second = await collector();
     await second.tailer.poll();
     const after = await request(second.app).get('/metrics').expect(200);
-    expect(sample(after.text, 'vidgate_origin_sent_bytes_total{kind="segment"}')).toBe(50);
+    expect(sample(after.text, 'vidgate_origin_sent_bytes_total{kind="segment",cache="none"}')).toBe(50);
     expect(sample(after.text, 'vidgate_collector_lines_total')).toBe(1);
     expect(sample(after.text, 'vidgate_collector_lag_bytes')).toBe('{"partial":'.length);
     await second.tailer.stop();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accessLine } from './access-line-fixture.ts';
+import { accessLine, storageLine } from './access-line-fixture.ts';
 import { createClassifier } from './classify.ts';
 import { createLineCounter } from './count-lines.ts';
 import { createOriginMetrics } from './origin-metrics.ts';
@@ -23,7 +23,7 @@ describe('createLineCounter', () => {
       accessLine({ method: 'PUT', path: '/vidgate-media/uploads/u1/a.mp4', bytes_sent: 250, request_length: 5_000_000, status: 502, upstream_status: '502' }),
     ]);
     expect(await values(metrics.sentBytes)).toEqual([
-      { labels: { kind: 'segment' }, value: 1500 }, { labels: { kind: 'playlist' }, value: 700 }, { labels: { kind: 'upload' }, value: 250 },
+      { labels: { kind: 'segment', cache: 'none' }, value: 1500 }, { labels: { kind: 'playlist', cache: 'none' }, value: 700 }, { labels: { kind: 'upload', cache: 'none' }, value: 250 },
     ]);
     expect(await values(metrics.receivedBytes)).toEqual([
       { labels: { kind: 'segment' }, value: 600 }, { labels: { kind: 'playlist' }, value: 400 }, { labels: { kind: 'upload' }, value: 5_000_000 },
@@ -53,11 +53,38 @@ describe('createLineCounter', () => {
     ]);
   });
 
+  it('splits sent bytes by what the edge cache did, and counts what it read from MinIO, once per slice', async () => {
+    const { metrics, count } = setup();
+    count([
+      accessLine({ cache: 'MISS', bytes_sent: 2_000_000 }),
+      storageLine({ range: 'bytes=0-1048575', upstream_bytes: '1048900' }),
+      storageLine({ range: 'bytes=1048576-2097151', upstream_bytes: '951000' }),
+      accessLine({ cache: 'HIT', bytes_sent: 2_000_000 }),
+      accessLine({ cache: 'HIT', bytes_sent: 2_000_000 }),
+      accessLine({ cache: 'REVALIDATED', bytes_sent: 2_000_000 }),
+      storageLine({ cache: 'EXPIRED', upstream_bytes: '300' }),
+      // A node refused, the next answered: both reads count.
+      storageLine({ upstream_bytes: '0, 1000' }),
+    ]);
+    expect(await values(metrics.sentBytes)).toEqual([
+      { labels: { kind: 'segment', cache: 'hit' }, value: 4_000_000 },
+      { labels: { kind: 'segment', cache: 'miss' }, value: 2_000_000 },
+      { labels: { kind: 'segment', cache: 'revalidated' }, value: 2_000_000 },
+    ]);
+    expect(await values(metrics.storageBytes)).toEqual([{ labels: { kind: 'segment' }, value: 1048900 + 951000 + 300 + 1000 }]);
+    expect(await values(metrics.storageReads)).toEqual([
+      { labels: { kind: 'segment', cache: 'miss' }, value: 3 },
+      { labels: { kind: 'segment', cache: 'expired' }, value: 1 },
+    ]);
+    // A storage line is not a request to the origin.
+    expect(await values(metrics.requests)).toEqual([{ labels: { kind: 'segment', status_class: '2xx' }, value: 4 }]);
+  });
+
   it('skips and counts lines that are not access log JSON', async () => {
     const { metrics, count } = setup();
-    count(['not json', '{"method":"GET"}', accessLine({ status: '200' }), '', accessLine()]);
-    expect((await metrics.lines.get()).values[0]?.value).toBe(5);
-    expect((await metrics.skipped.get()).values[0]?.value).toBe(4);
+    count(['not json', '{"method":"GET"}', accessLine({ status: '200' }), '', accessLine(), storageLine({ upstream_bytes: '12a' })]);
+    expect((await metrics.lines.get()).values[0]?.value).toBe(6);
+    expect((await metrics.skipped.get()).values[0]?.value).toBe(5);
     expect(await values(metrics.requests)).toEqual([{ labels: { kind: 'segment', status_class: '2xx' }, value: 1 }]);
   });
 });

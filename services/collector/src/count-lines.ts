@@ -1,6 +1,6 @@
 import { parseAccessLine } from './access-line.ts';
 import type { Classify } from './classify.ts';
-import { rejectReason, statusClass, type OriginMetrics } from './origin-metrics.ts';
+import { cacheStatus, rejectReason, statusClass, type OriginMetrics } from './origin-metrics.ts';
 
 export interface LineCounterOptions {
   metrics: OriginMetrics;
@@ -17,8 +17,13 @@ export function createLineCounter({ metrics, classify }: LineCounterOptions): (l
         metrics.skipped.inc();
         continue;
       }
-      const kind = classify(line);
-      metrics.sentBytes.inc({ kind }, line.bytes_sent);
+      const kind = classify({ method: line.type === 'storage' ? 'GET' : line.method, path: line.path });
+      if (line.type === 'storage') {
+        metrics.storageBytes.inc({ kind }, line.upstream_bytes);
+        metrics.storageReads.inc({ kind, cache: cacheStatus(line.cache) });
+        continue;
+      }
+      metrics.sentBytes.inc({ kind, cache: cacheStatus(line.cache) }, line.bytes_sent);
       metrics.receivedBytes.inc({ kind }, line.request_length);
       metrics.requests.inc({ kind, status_class: statusClass(line.status) });
       metrics.duration.observe({ kind }, line.request_time);

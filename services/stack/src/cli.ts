@@ -19,7 +19,7 @@ const USAGE = `usage:
   vidgate token --sub NAME [--role admin|user] [--premium] [--ttl SECONDS]
                                                print a JWT signed with the configured key
   vidgate key [--kid ID]                       print a new random signing key entry (kid:key)
-  vidgate render-nginx --out DIR [--mount DIR] [--run-dir DIR] [--log-dir DIR] [--workers N] [--extra FILE]...
+  vidgate render-nginx --out DIR [--mount DIR] [--run-dir DIR] [--log-dir DIR] [--cache-dir DIR] [--workers N] [--extra FILE]...
                                                render nginx's config, njs and pages into DIR/{conf,njs,web} for an
                                                nginx that sees DIR at --mount (default /etc/nginx/vidgate; containers)
 
@@ -44,7 +44,7 @@ try {
     allowPositionals: true,
     options: {
       ttl: { type: 'string' }, sub: { type: 'string' }, role: { type: 'string' }, premium: { type: 'boolean' }, kid: { type: 'string' },
-      out: { type: 'string' }, mount: { type: 'string' }, 'run-dir': { type: 'string' }, 'log-dir': { type: 'string' },
+      out: { type: 'string' }, mount: { type: 'string' }, 'run-dir': { type: 'string' }, 'log-dir': { type: 'string' }, 'cache-dir': { type: 'string' },
       workers: { type: 'string' }, extra: { type: 'string', multiple: true },
     },
   });
@@ -91,6 +91,7 @@ if (command === 'render-nginx') {
     layout: {
       confDir: `${mount}/conf`, njsDir: `${mount}/njs`, webDir: `${mount}/web`,
       runDir: args.values['run-dir'] ?? '/var/cache/nginx', logDir: args.values['log-dir'] ?? '/var/log/vidgate',
+      cacheDir: args.values['cache-dir'] ?? '/var/cache/vidgate-media',
     },
   });
   // Copied over in place, not removed first: a running nginx keeps serving the pages.

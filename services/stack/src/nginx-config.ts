@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseEnv, port, type Env } from '@vidgate/common/config/env';
+import { parseEnv, port, whole, type Env } from '@vidgate/common/config/env';
 import { CREDENTIALS, credentialsSection, PROCESS, processSection, SIGNING_KEYS, signingKeysSection, STORAGE, storageSection, UPLOAD_EDGE, uploadEdgeSection } from '@vidgate/common/config/sections';
 
 /**
@@ -21,8 +21,31 @@ export function nginxEdgeSection(e: z.infer<z.ZodObject<typeof NGINX_EDGE>>) {
   return { authUpstream: e.VIDGATE_AUTH_UPSTREAM ?? `${e.VIDGATE_BIND_HOST}:${e.VIDGATE_AUTH_PORT}`, resolver: e.VIDGATE_NGINX_RESOLVER };
 }
 
+/**
+ * nginx's cache of media objects, filled after a request's signature is checked
+ * and keyed by the object path: every viewer of a video shares one copy.
+ * FRESH is how long a copy is served without asking MinIO whether it changed
+ * (a conditional request, not the bytes): the bound on serving a deleted or
+ * replaced object. PATH defaults to the stack's own folder (a volume in compose).
+ */
+const nginxSize = (units: string) => z.string().regex(new RegExp(`^[1-9][0-9]*[${units}]$`), `must be a size like 10g (units ${units})`);
+export const EDGE_CACHE = {
+  VIDGATE_EDGE_CACHE_PATH: z.string().regex(/^\/[^\s;'"]*$/, 'must be an absolute path without spaces').optional(),
+  VIDGATE_EDGE_CACHE_MAX_SIZE: nginxSize('kmg').default('10g'),
+  VIDGATE_EDGE_CACHE_INACTIVE: z.string().regex(/^[1-9][0-9]*[smhd]$/, 'must be a time like 7d (units s, m, h, d)').default('7d'),
+  VIDGATE_EDGE_CACHE_FRESH: whole.pipe(z.number().int().min(1).max(3_600)).default(30),
+  VIDGATE_EDGE_CACHE_SLICE: nginxSize('km').default('1m'),
+};
+export const edgeCacheSection = (e: z.infer<z.ZodObject<typeof EDGE_CACHE>>) => Object.freeze({
+  path: e.VIDGATE_EDGE_CACHE_PATH,
+  maxSize: e.VIDGATE_EDGE_CACHE_MAX_SIZE,
+  inactive: e.VIDGATE_EDGE_CACHE_INACTIVE,
+  freshSeconds: e.VIDGATE_EDGE_CACHE_FRESH,
+  slice: e.VIDGATE_EDGE_CACHE_SLICE,
+});
+
 /** Every variable nginx's rendered configuration is made from, and nothing else: no JWT secret, no other MinIO user. */
-export const NGINX_SHAPE = { ...PROCESS, ...NGINX_EDGE, ...STORAGE, ...CREDENTIALS.nginx, ...SIGNING_KEYS, ...UPLOAD_EDGE };
+export const NGINX_SHAPE = { ...PROCESS, ...NGINX_EDGE, ...EDGE_CACHE, ...STORAGE, ...CREDENTIALS.nginx, ...SIGNING_KEYS, ...UPLOAD_EDGE };
 
 /** The configuration `vidgate render-nginx` renders nginx's files from. */
 export function loadNginxConfig(env: Env = process.env) {
@@ -31,6 +54,7 @@ export function loadNginxConfig(env: Env = process.env) {
     ...processSection(e),
     ports: Object.freeze({ origin: e.VIDGATE_ORIGIN_PORT }),
     ...nginxEdgeSection(e),
+    edgeCache: edgeCacheSection(e),
     minio: Object.freeze({ ...storageSection(e), nginx: credentialsSection.nginx(e) }),
     signing: Object.freeze(signingKeysSection(e)),
     uploads: uploadEdgeSection(e),

@@ -15,6 +15,7 @@ export function stackPaths(dataDir: string) {
     nginxConf: resolve(root, 'nginx/conf'),
     nginxRun: resolve(root, 'nginx/run'),
     nginxLogs: resolve(root, 'nginx/logs'),
+    nginxCache: resolve(root, 'nginx/cache'),
     web: resolve(root, 'web'),
     logs: resolve(root, 'logs'),
     run: resolve(root, 'run'),

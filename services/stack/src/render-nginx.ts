@@ -87,11 +87,19 @@ export interface NginxLayout {
   webDir: string;
   runDir: string;
   logDir: string;
+  /** The media cache's folder unless VIDGATE_EDGE_CACHE_PATH names another. */
+  cacheDir: string;
 }
 
 function nginxVars({ config, paths, workers = 1, generation = '1', layout }: NginxRenderOptions): Record<string, string> {
-  const at = layout ?? { confDir: paths.nginxConf, njsDir: resolve(NGINX_SRC, 'njs'), webDir: paths.web, runDir: paths.nginxRun, logDir: paths.nginxLogs };
+  const at = layout ?? { confDir: paths.nginxConf, njsDir: resolve(NGINX_SRC, 'njs'), webDir: paths.web, runDir: paths.nginxRun, logDir: paths.nginxLogs, cacheDir: paths.nginxCache };
+  const cache = config.edgeCache;
   return {
+    VIDGATE_EDGE_CACHE_PATH: cache.path ?? at.cacheDir,
+    VIDGATE_EDGE_CACHE_MAX_SIZE: cache.maxSize,
+    VIDGATE_EDGE_CACHE_INACTIVE: cache.inactive,
+    VIDGATE_EDGE_CACHE_FRESH: `${cache.freshSeconds}s`,
+    VIDGATE_EDGE_CACHE_SLICE: cache.slice,
     VIDGATE_NGINX_WORKERS: String(workers),
     VIDGATE_NGINX_RUN_DIR: at.runDir,
     VIDGATE_NGINX_LOG_DIR: at.logDir,

@@ -3,7 +3,7 @@ import { CACHE, cacheSection, PLAYBACK, playbackSection } from '@vidgate/auth/au
 import { parseEnv, port, url, type Env } from '@vidgate/common/config/env';
 import { CREDENTIALS, credentialsSection, JWT, jwtSection, PROCESS, processSection, PUBLIC_URL, publicUrlOf, SIGNING, signingSection, STORAGE, storageSection, UPLOADS, uploadsSection } from '@vidgate/common/config/sections';
 import { TRANSCODING, transcodingSection } from '@vidgate/transcoder/transcoder-config';
-import { NGINX_EDGE, nginxEdgeSection } from './nginx-config.ts';
+import { EDGE_CACHE, edgeCacheSection, NGINX_EDGE, nginxEdgeSection } from './nginx-config.ts';
 
 /**
  * The whole configuration, for what runs every part: the local stack of
@@ -26,6 +26,7 @@ const STACK_SHAPE = {
   ...CACHE,
   ...TRANSCODING,
   ...NGINX_EDGE,
+  ...EDGE_CACHE,
   VIDGATE_DATA_DIR: z.string().default('.vidgate'),
   VIDGATE_COLLECTOR_PORT: port.default(8082),
   VIDGATE_MINIO_CONSOLE_PORT: port.default(9001),
@@ -43,6 +44,7 @@ export function loadConfig(env: Env = process.env) {
     publicUrl: publicUrlOf(e),
     authUpstream: edge.authUpstream,
     resolver: edge.resolver,
+    edgeCache: edgeCacheSection(e),
     minio: Object.freeze({
       ...storageSection(e),
       root: credentialsSection.root(e),
