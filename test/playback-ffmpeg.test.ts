@@ -58,23 +58,23 @@ describe('the playlists a client fetches', () => {
     expect({ status: res.status, type: res.headers.get('content-type'), magic: bytes.subarray(0, 2).toString('hex') }).toEqual({ status: 200, type: 'image/jpeg', magic: 'ffd8' });
   });
 
-  it('the master playlist is HLS, uncacheable, and names only signed absolute paths to variant playlists', async () => {
+  it('the master playlist is HLS, for the player only (revalidated each time), and names only signed absolute paths to variant playlists', async () => {
     const { res, text } = await fetchPlaylist(pb.masterUrl);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
-    expect(res.headers.get('cache-control')).toBe('private, no-store');
+    expect(res.headers.get('cache-control')).toBe('private, no-cache');
     expect(text.startsWith('#EXTM3U')).toBe(true);
     expectSignedAbsolutePaths(text);
     const variants = variantUris(text);
     expect(variants.map((v) => v.split('?')[0])).toEqual(pb.renditions.map((r) => `/v1/hls/${DEMO_ID}/${r.name}/index.m3u8`));
   });
 
-  it('a variant playlist is HLS, uncacheable, and names only signed /media/ URLs of this video', async () => {
+  it('a variant playlist is HLS, for the player only (revalidated each time), and names only signed /media/ URLs of this video', async () => {
     const master = await fetchPlaylist(pb.masterUrl);
     const variant = await fetchPlaylist(variantUris(master.text)[0]!);
     expect(variant.res.status).toBe(200);
     expect(variant.res.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
-    expect(variant.res.headers.get('cache-control')).toBe('private, no-store');
+    expect(variant.res.headers.get('cache-control')).toBe('private, no-cache');
     expectSignedAbsolutePaths(variant.text);
     const segments = segmentUris(variant.text);
     expect(segments.length).toBe(6); // 12 s in 2 s segments
