@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { loadConfig } from '../../services/stack/src/stack-config.ts';
+import { loadConfig, type Config } from '../../services/stack/src/stack-config.ts';
 import { REPO_ROOT } from '../../services/stack/src/paths.ts';
 import { seedDemoVideo } from '../../services/stack/src/seed-demo.ts';
 import { startStack, type Stack } from '../../services/stack/src/stack.ts';
@@ -18,24 +18,42 @@ export const BENCH_ENV: Readonly<Record<string, string>> = Object.freeze({
   VIDGATE_PUBLIC_URL: 'http://127.0.0.1:28080',
 });
 
-export const UNSIGNED_PORT = 28090;
+export const DISK_PORT = 28091;
+export const MISS_PORT = 28092;
+
+/** Where the ceiling server reads its files: the same bytes as the bench objects, on local disk. */
+export const benchDiskDir = (config: Config) => resolve(REPO_ROOT, config.dataDir, 'disk');
 
 /**
- * A second server, for comparison only: the same MinIO streaming as /media/
- * (minio-proxy.conf, njs SigV4 upstream) without the signature check.
+ * Two more servers, for comparison only, rendered from the same templates:
+ *  - the ceiling: nginx sending a file from local disk (sendfile), nothing else;
+ *  - the miss path: /media/ exactly as the origin validates and streams it, but
+ *    every request bypasses the cache lookup (the response is still stored), so
+ *    each one pays njs, a presign, a full read of MinIO and the cache write.
  */
-const UNSIGNED_SERVER = `
+const comparisonServers = (diskDir: string) => `
 server {
-    listen 127.0.0.1:${UNSIGNED_PORT};
+    listen 127.0.0.1:${DISK_PORT};
     access_log off;
-    location /media/ {
-        include \${VIDGATE_NGINX_CONF_DIR}/minio-proxy.conf;
+    location /disk/ {
+        alias ${diskDir}/;
     }
+}
+
+server {
+    listen 127.0.0.1:${MISS_PORT};
     include \${VIDGATE_NGINX_CONF_DIR}/json-errors.conf;
+    location /media/ {
+        include \${VIDGATE_NGINX_CONF_DIR}/media-\${VIDGATE_SIGN_MODE}.conf;
+    }
+    location @minio {
+        include \${VIDGATE_NGINX_CONF_DIR}/minio-proxy.conf;
+        proxy_cache_bypass 1;
+    }
 }
 `;
 
-export async function startBenchStack(options: { unsigned?: boolean } = {}): Promise<Stack> {
+export async function startBenchStack(options: { comparisons?: boolean } = {}): Promise<Stack> {
   const config = loadConfig({ ...BENCH_ENV });
   await rm(resolve(REPO_ROOT, config.dataDir), { recursive: true, force: true });
   console.log(`starting a bench stack on ${config.publicUrl} (data in ${config.dataDir})`);
@@ -44,6 +62,6 @@ export async function startBenchStack(options: { unsigned?: boolean } = {}): Pro
     env: { ...process.env, ...BENCH_ENV },
     progress: (m) => console.log(`  ${m}`),
     seed: (cfg) => seedDemoVideo(cfg, (m) => console.log(`  ${m}`)),
-    nginxExtra: options.unsigned ? { unsigned: UNSIGNED_SERVER } : undefined,
+    nginxExtra: options.comparisons ? { comparisons: comparisonServers(benchDiskDir(config)) } : undefined,
   });
 }

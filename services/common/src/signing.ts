@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { objectKeyProblem } from './object-key.ts';
+import { hmacSha256Base64url } from './hmac-batch.ts';
+import { isSafeSignedPath, objectKeyProblem } from './object-key.ts';
 
 /**
  * The Vidgate URL signature, scheme "v1" (specified in nginx/README.md).
@@ -51,14 +52,31 @@ export function signedPathProblem(path: string): string | undefined {
   return objectKeyProblem(path.slice(1));
 }
 
+function checkSigning(kid: string, exp: number): void {
+  if (!KID.test(kid)) throw new RangeError('kid must match [A-Za-z0-9_-]{1,32}');
+  if (!Number.isSafeInteger(exp) || !EXP.test(String(exp))) throw new RangeError('exp must be a positive integer of unix seconds');
+}
+
+function checkPath(path: string): void {
+  if (!isSafeSignedPath(path)) throw new RangeError(`path ${signedPathProblem(path)}`);
+}
+
 export function signQuery(input: SignInput): string {
-  const problem = signedPathProblem(input.path);
-  if (problem) throw new RangeError(`path ${problem}`);
-  if (!KID.test(input.kid)) throw new RangeError('kid must match [A-Za-z0-9_-]{1,32}');
-  if (!Number.isSafeInteger(input.exp) || !EXP.test(String(input.exp))) {
-    throw new RangeError('exp must be a positive integer of unix seconds');
-  }
+  checkPath(input.path);
+  checkSigning(input.kid, input.exp);
   return `exp=${input.exp}&kid=${input.kid}&sig=${hmac(input.key, input.kid, input.exp, input.path)}`;
+}
+
+/**
+ * signQuery for many paths with one key id, key and expiry: what a playlist
+ * needs. The same queries, computed in one batch (hmac-batch.ts).
+ */
+export function signQueries(input: { paths: readonly string[]; kid: string; key: string; exp: number }): string[] {
+  checkSigning(input.kid, input.exp);
+  for (const path of input.paths) checkPath(path);
+  const sigs = hmacSha256Base64url(input.key, input.paths, canonicalString(input.kid, input.exp, ''));
+  const query = `exp=${input.exp}&kid=${input.kid}&sig=`;
+  return sigs.map((sig) => query + sig);
 }
 
 function parseQuery(rawQuery: string): { exp: string; kid: string; sig: string } | VerifyError {

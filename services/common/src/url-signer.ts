@@ -1,5 +1,5 @@
 import type { SigningKeys } from './config/sections.ts';
-import { signQuery, verify, type Verdict } from './signing.ts';
+import { signQueries, signQuery, verify, type Verdict } from './signing.ts';
 import { signQueryMd5, verifyMd5 } from './signing-md5.ts';
 
 /** Unix seconds, the unit of every signed URL's expiry. */
@@ -9,6 +9,8 @@ export const nowSeconds = () => Math.floor(Date.now() / 1000);
 export interface UrlSigner {
   /** Returns path + "?" + signed query; the path is absolute ("/media/..."). */
   signPath(path: string, exp: number): string;
+  /** signPath for many paths with one expiry, in one batch (a playlist's URIs). */
+  signPaths(paths: readonly string[], exp: number): string[];
   verify(path: string, rawQuery: string, now?: number): Verdict;
 }
 
@@ -16,8 +18,16 @@ export function createUrlSigner(signing: SigningKeys): UrlSigner {
   const key = signing.keys.get(signing.activeKid)!;
   const sign = signing.mode === 'md5' ? signQueryMd5 : signQuery;
   const check = signing.mode === 'md5' ? verifyMd5 : verify;
+  const kid = signing.activeKid;
+  const signMany = signing.mode === 'md5'
+    ? (paths: readonly string[], exp: number) => paths.map((path) => signQueryMd5({ path, kid, key, exp }))
+    : (paths: readonly string[], exp: number) => signQueries({ paths, kid, key, exp });
   return {
-    signPath: (path, exp) => `${path}?${sign({ path, kid: signing.activeKid, key, exp })}`,
+    signPath: (path, exp) => `${path}?${sign({ path, kid, key, exp })}`,
+    signPaths: (paths, exp) => {
+      const queries = signMany(paths, exp);
+      return paths.map((path, i) => `${path}?${queries[i]}`);
+    },
     verify: (path, rawQuery, now = nowSeconds()) => check({ path, rawQuery, keys: signing.keys, now }),
   };
 }

@@ -6,8 +6,11 @@ const PREFIX = 'videos/abc123/hls/';
 
 function rewrite(text: string, videoPrefix = PREFIX): { out: string; signed: string[] } {
   const signed: string[] = [];
-  const sign = (key: string) => (signed.push(key), `/s/${key}?sig=x`);
-  const out = rewritePlaylist({ text, playlistKey: `${PREFIX}360p/index.m3u8`, videoPrefix, signMedia: sign, signPlaylist: sign });
+  const out = rewritePlaylist({
+    text, playlistKey: `${PREFIX}360p/index.m3u8`, videoPrefix,
+    pathFor: (key) => `/s/${key}`,
+    signPaths: (paths) => paths.map((path) => (signed.push(path.slice('/s/'.length)), `${path}?sig=x`)),
+  });
   return { out, signed };
 }
 

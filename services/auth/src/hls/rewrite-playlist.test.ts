@@ -10,8 +10,8 @@ function fakeSigners() {
   const record = (url: string) => (calls.push(decode(url)), url);
   return {
     calls,
-    signMedia: (key: string) => record(`/media/${key}?sig=M`),
-    signPlaylist: (key: string) => record(`/v1/hls/${key}?sig=P`),
+    pathFor: (key: string, kind: 'media' | 'playlist') => (kind === 'media' ? `/media/${key}` : `/v1/hls/${key}`),
+    signPaths: (paths: readonly string[]) => paths.map((path) => record(`${path}?sig=${path.startsWith('/media/') ? 'M' : 'P'}`)),
   };
 }
 

@@ -1,4 +1,5 @@
 import { AppError } from '@vidgate/common/errors';
+import { isSafeObjectKey, MAX_KEY_LENGTH } from '@vidgate/common/object-key';
 import { parseAttributes } from './attribute-list.ts';
 import { resolveObjectKey } from './resolve-object-key.ts';
 import { URI_TAGS, type UriKind, type UriTag } from './uri-tags.ts';
@@ -10,10 +11,10 @@ export interface RewriteInput {
   playlistKey: string;
   /** Every URI must resolve inside this key prefix, e.g. "videos/abc123/hls/". */
   videoPrefix: string;
-  /** Returns the signed URL (absolute path + query) for a media object. */
-  signMedia(objectKey: string): string;
-  /** Returns the signed URL for a nested playlist served by the auth service. */
-  signPlaylist(objectKey: string): string;
+  /** The absolute path a player fetches an object at: media from nginx, nested playlists from the auth service. */
+  pathFor(objectKey: string, kind: UriKind): string;
+  /** Signs every path of the playlist at once; returns each path + "?" + its signed query. */
+  signPaths(paths: readonly string[]): string[];
 }
 
 // Playlists are uploaded by users; these bound the work a hostile one can cause.
@@ -30,45 +31,48 @@ export const MAX_PLAYLIST_LINES = 200_000;
  */
 export function rewritePlaylist(input: RewriteInput): string {
   const lines = splitLines(input.text);
-  const sign = createSigner(input);
-  const out: string[] = [];
+  const uris = createUriCollector(input);
   let seenHeader = false;
   // Line number of an EXT-X-STREAM-INF still waiting for its variant URI, or 0.
   let variantLine = 0;
   let n = 0;
   try {
-    for (const line of lines) {
-      n++;
-      const trimmed = line.trim();
-      if (trimmed === '') {
-        out.push(line);
-      } else if (!seenHeader) {
+    for (; n < lines.length; n++) {
+      const line = lines[n]!;
+      const trimmed = isSpace(line.charCodeAt(0)) || isSpace(line.charCodeAt(line.length - 1)) ? line.trim() : line;
+      if (trimmed === '') continue;
+      if (!seenHeader) {
         if (trimmed !== '#EXTM3U') throw new LineProblem('a playlist must start with #EXTM3U');
         seenHeader = true;
-        out.push(line);
-      } else if (trimmed.startsWith('#')) {
+      } else if (trimmed.charCodeAt(0) === HASH) {
         const tag = tagName(trimmed);
         if (tag === 'EXT-X-STREAM-INF') {
-          if (variantLine) throw new LineProblem('EXT-X-STREAM-INF is not followed by a URI line', variantLine);
-          variantLine = n;
+          if (variantLine) throw new LineProblem('EXT-X-STREAM-INF is not followed by a URI line', variantLine - 1);
+          variantLine = n + 1;
         }
-        const rule = URI_TAGS.get(tag);
-        out.push(rule ? rewriteTag(line, tag, rule, sign) : line);
+        // Only EXT-X- tags carry URIs: EXTINF, the most common line, is not looked up.
+        const rule = trimmed.startsWith('#EXT-X-') ? URI_TAGS.get(tag) : undefined;
+        if (rule) rewriteTag(line, n, tag, rule, uris);
       } else {
         // A URI line is a variant playlist after EXT-X-STREAM-INF, otherwise a
         // segment, with or without the EXTINF the RFC asks for.
-        out.push(sign(trimmed, variantLine ? 'playlist' : 'media'));
+        uris.replace(n, '', trimmed, variantLine ? 'playlist' : 'media', '');
         variantLine = 0;
       }
     }
   } catch (err) {
-    throw err instanceof LineProblem ? invalid(err.line ?? n, err.message) : err;
+    throw err instanceof LineProblem ? invalid((err.line ?? n) + 1, err.message) : err;
   }
   if (!seenHeader) throw invalid(1, 'a playlist must start with #EXTM3U');
   if (variantLine) throw invalid(variantLine, 'EXT-X-STREAM-INF is not followed by a URI line');
-  out.push('');
-  return out.join('\n');
+  uris.fill(lines);
+  lines.push('');
+  return lines.join('\n');
 }
+
+const HASH = 0x23; // "#"
+/** What String.prototype.trim removes, at a line's ends: spaces, tabs, NBSP, BOM and the like (NaN, an empty line, is not). */
+const isSpace = (code: number): boolean => code <= 0x20 || code === 0xa0 || code === 0xfeff || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000;
 
 /** What is wrong with the line being read; rewritePlaylist adds its number. */
 class LineProblem extends Error {
@@ -91,9 +95,13 @@ function splitLines(text: string): string[] {
     if (++newlines > MAX_PLAYLIST_LINES) throw tooLong();
   }
   // RFC 8216 forbids a BOM in a playlist and lets players refuse one, so it is not passed on.
-  const lines = (text.startsWith('\uFEFF') ? text.slice(1) : text).split(/\r?\n/);
+  const lines = (text.startsWith('\uFEFF') ? text.slice(1) : text).split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   if (lines.length > MAX_PLAYLIST_LINES) throw tooLong();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.charCodeAt(line.length - 1) === 0x0d) lines[i] = line.slice(0, -1);
+  }
   return lines;
 }
 
@@ -104,46 +112,71 @@ function tagName(trimmed: string): string {
   return trimmed.slice(1, colon < 0 ? trimmed.length : colon);
 }
 
-function rewriteTag(line: string, tag: string, rule: UriTag, sign: Sign): string {
+function rewriteTag(line: string, n: number, tag: string, rule: UriTag, uris: UriCollector): void {
   const colon = line.indexOf(':');
   const attributes = colon < 0 ? [] : parseAttributes(line, colon + 1);
   if (typeof attributes === 'string') throw new LineProblem(`${tag}: ${attributes}`);
-  const uris = attributes.filter((a) => a.name === 'URI');
+  const found = attributes.filter((a) => a.name === 'URI');
   // With two, a player might fetch the one that was not checked.
-  if (uris.length > 1) throw new LineProblem(`${tag} has more than one URI attribute`);
-  const uri = uris[0];
+  if (found.length > 1) throw new LineProblem(`${tag} has more than one URI attribute`);
+  const uri = found[0];
   if (uri === undefined) {
     if (rule.requiresUri(attributes)) throw new LineProblem(`${tag} has no URI attribute`);
-    return line;
+    return;
   }
   if (!uri.quoted) throw new LineProblem(`the URI of ${tag} must be a quoted string`);
-  return line.slice(0, uri.start) + sign(uri.value, rule.kind) + line.slice(uri.end);
+  uris.replace(n, line.slice(0, uri.start), uri.value, rule.kind, line.slice(uri.end));
 }
 
-type Sign = (uri: string, kind: UriKind) => string;
+interface UriCollector {
+  /** Line n becomes before + the signed URL of the object `uri` names + after. */
+  replace(n: number, before: string, uri: string, kind: UriKind, after: string): void;
+  /** Signs every collected path in one batch and writes the lines. */
+  fill(lines: string[]): void;
+}
 
 /**
- * Signs each object once per playlist: key rotation repeats one key URI many
- * times and players cache keys by URL, so every repeat must be the same string.
+ * Collects the URIs to sign while the playlist is read, then signs them all at
+ * once. Each object is signed once per playlist: key rotation repeats one key
+ * URI many times and players cache keys by URL, so every repeat must be the
+ * same string.
  */
-function createSigner(input: RewriteInput): Sign {
+function createUriCollector(input: RewriteInput): UriCollector {
   const playlistDir = input.playlistKey.slice(0, input.playlistKey.lastIndexOf('/') + 1);
   // Without the slash, "videos/abc" would admit "videos/abcdef/...".
   const prefix = input.videoPrefix.endsWith('/') ? input.videoPrefix : `${input.videoPrefix}/`;
-  const signed: Record<UriKind, Map<string, string>> = { playlist: new Map(), media: new Map() };
-  const signers: Record<UriKind, (key: string) => string> = {
-    playlist: (key) => input.signPlaylist(key),
-    media: (key) => input.signMedia(key),
-  };
-  return (uri, kind) => {
+  const paths: string[] = [];
+  const indexOf = new Map<string, number>();
+  // Where each URI goes: line, text before it, index in paths, text after it.
+  const slotLine: number[] = [];
+  const slotBefore: string[] = [];
+  const slotPath: number[] = [];
+  const slotAfter: string[] = [];
+  const keyOf = (uri: string): string => {
     const resolved = resolveObjectKey(uri, playlistDir, prefix);
     if ('problem' in resolved) throw new LineProblem(`URI ${quote(uri)} ${resolved.problem}`);
-    let url = signed[kind].get(resolved.key);
-    if (url === undefined) {
-      url = signers[kind](resolved.key);
-      signed[kind].set(resolved.key, url);
-    }
-    return url;
+    return resolved.key;
+  };
+  // The common case (a plain relative path into a safe folder) needs no resolving.
+  const plainDir = playlistDir.startsWith(prefix) && isSafeObjectKey(`${playlistDir}x`);
+  return {
+    replace(n, before, uri, kind, after) {
+      const key = plainDir && isSafeObjectKey(uri) && playlistDir.length + uri.length <= MAX_KEY_LENGTH ? playlistDir + uri : keyOf(uri);
+      const path = input.pathFor(key, kind);
+      let index = indexOf.get(path);
+      if (index === undefined) {
+        index = paths.push(path) - 1;
+        indexOf.set(path, index);
+      }
+      slotLine.push(n);
+      slotBefore.push(before);
+      slotPath.push(index);
+      slotAfter.push(after);
+    },
+    fill(lines) {
+      const urls = input.signPaths(paths);
+      for (let i = 0; i < slotLine.length; i++) lines[slotLine[i]!] = slotBefore[i]! + urls[slotPath[i]!] + slotAfter[i]!;
+    },
   };
 }
 
