@@ -45,9 +45,6 @@ server {
     include \${VIDGATE_NGINX_CONF_DIR}/json-errors.conf;
     location /media/ {
         include \${VIDGATE_NGINX_CONF_DIR}/media-\${VIDGATE_SIGN_MODE}.conf;
-    }
-    location @minio {
-        include \${VIDGATE_NGINX_CONF_DIR}/minio-proxy.conf;
         proxy_cache_bypass 1;
     }
 }
