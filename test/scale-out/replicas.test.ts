@@ -75,23 +75,32 @@ describe('signing keys rotated with reload.sh during continuous playback', () =>
     const retried = { count: 0 };
     let rounds = 0;
     let stop = false;
-    // A viewer after another: a new playback, its master, every variant and a segment of each, again and again.
-    const viewing = (async () => {
-      while (!stop) {
+    /** One viewer: a new playback, its master, every variant and a segment of each; the statuses seen (0: no response at all). */
+    const viewOnce = async (): Promise<number[]> => {
+      const seen: number[] = [];
+      try {
         const granted = await playerGet(`${ORIGIN}/v1/videos/${DEMO_ID}/playback`, { headers: { Authorization: `Bearer ${tokenFor('rotation-viewer')}` }, retried });
-        statuses.push(granted.status);
-        if (granted.status !== 200) continue;
+        seen.push(granted.status);
+        if (granted.status !== 200) return seen;
         const pb = (await granted.json()) as Playback;
         const master = await playerGet(pb.masterUrl, { retried });
-        statuses.push(master.status);
+        seen.push(master.status);
         for (const variant of variantUris(await master.text())) {
           const res = await playerGet(new URL(variant, pb.masterUrl), { retried });
-          statuses.push(res.status);
-          const first = segmentUris(await res.text())[0]!;
-          const segment = await playerGet(new URL(first, new URL(variant, pb.masterUrl)), { retried });
+          seen.push(res.status);
+          const segment = await playerGet(new URL(segmentUris(await res.text())[0]!, new URL(variant, pb.masterUrl)), { retried });
           await segment.arrayBuffer();
-          statuses.push(segment.status);
+          seen.push(segment.status);
         }
+      } catch {
+        seen.push(0);
+      }
+      return seen;
+    };
+    // Viewers one after another, until the rotation is done.
+    const viewing = (async () => {
+      while (!stop) {
+        statuses.push(...(await viewOnce()));
         rounds++;
       }
     })();
@@ -117,5 +126,5 @@ describe('signing keys rotated with reload.sh during continuous playback', () =>
     const pb = await playback(DEMO_ID, tokenFor('rotation-check'));
     expect(new URL(pb.masterUrl).searchParams.get('kid')).toBe('k2099');
     figure(`key rotation, three reload.sh steps in ${((Date.now() - started) / 1000).toFixed(0)} s: ${statuses.length} requests during continuous playback, ${failed.length} not 2xx (${retried.count} sent again after a graceful reload closed their idle connection)`);
-  });
+  }, 300_000);
 });

@@ -21,17 +21,19 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 /**
  * GET as a player does it: a request sent on a kept-alive connection that the
  * server closed at that very moment (a graceful reload closes idle ones) is sent
- * again once, as browsers and hls.js do for idempotent requests (RFC 9112
- * §9.3.1). Only a connection closed before any response counts; a response of
- * any status is returned as it is. `retried` counts the second tries.
+ * again, as browsers and hls.js do for idempotent requests (RFC 9112 §9.3.1);
+ * up to three tries, since the pool may hand out another connection the same
+ * reload closed. Only a connection closed before any response counts; a
+ * response of any status is returned as it is. `retried` counts the extra tries.
  */
 export async function playerGet(url: string | URL, options: { headers?: Record<string, string>; retried?: { count: number } } = {}): Promise<Response> {
-  try {
-    return await fetch(url, { headers: options.headers });
-  } catch (err) {
-    const code = (err as { cause?: { code?: string } }).cause?.code;
-    if (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') throw err;
-    if (options.retried) options.retried.count++;
-    return fetch(url, { headers: options.headers });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, { headers: options.headers });
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if ((code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') || attempt === 3) throw err;
+      if (options.retried) options.retried.count++;
+    }
   }
 }
