@@ -44,6 +44,16 @@ export async function upAndWait(checkout: Checkout, say: Say, extra: string[] = 
   return { buildSeconds, upSeconds };
 }
 
+/**
+ * Keeps the engine's disk bounded across runs: images a rebuild left without a
+ * tag, and build cache beyond 2 GB, are removed (the current images and the
+ * npm cache mounts stay, so warm builds stay warm).
+ */
+export async function pruneEngine(env: NodeJS.ProcessEnv): Promise<void> {
+  await run('docker', ['image', 'prune', '--force'], { env, timeoutMs: 300_000 });
+  await run('docker', ['builder', 'prune', '--force', '--keep-storage', '2gb'], { env, timeoutMs: 300_000 });
+}
+
 /** Disk used by the engine: images, build cache, volumes (`docker system df`). */
 export async function diskReport(env: NodeJS.ProcessEnv): Promise<string> {
   const df = await run('docker', ['system', 'df', '--format', '{{.Type}}: {{.Size}} ({{.Reclaimable}} reclaimable)'], { env });

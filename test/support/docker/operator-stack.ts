@@ -7,7 +7,7 @@ import { loadConfig } from '../../../services/stack/src/stack-config.ts';
 import { containerStackEnv, operatorSettings, PROJECT_NAME } from '../containers.ts';
 import { acquireStackLock } from '../stack-lock.ts';
 import { operatorCheckout } from './checkout.ts';
-import { describeProject, diskReport, removeProject, upAndWait } from './compose-stack.ts';
+import { describeProject, diskReport, pruneEngine, removeProject, upAndWait } from './compose-stack.ts';
 import { ensureEngine } from './engine.ts';
 import { ensureStandins } from './standins.ts';
 
@@ -57,6 +57,8 @@ export async function startOperatorStack(options: OperatorStackOptions): Promise
     return async () => {
       say(`final state:\n${await describeProject(checkout)}`);
       await removeProject(checkout.env, PROJECT_NAME);
+      await pruneEngine(checkout.env);
+      say(`disk after cleaning up: ${await diskReport(checkout.env)}`);
       await unlock();
     };
   } catch (err) {
