@@ -5,14 +5,17 @@
 var crypto = require('crypto');
 
 var SCHEME = 'vidgate-v1';
+// Every pattern ends with (?![\s\S]), not $: njs's regular expressions are
+// PCRE's, where $ also matches before a final "\n", so "sig=<sig>\n" passed
+// as "sig=<sig>" (JavaScript's $, in the services, does not).
 // A path of segments of [A-Za-z0-9._~+=,@-], none "." or "..", as every
 // signed path is (services/common/src/object-key.ts): one test.
-var SAFE_PATH = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~+=,@-]+)+$/;
+var SAFE_PATH = /^(?:\/(?!\.\.?(?:\/|(?![\s\S])))[A-Za-z0-9._~+=,@-]+)+(?![\s\S])/;
 // The query as the services write it; any other order goes through parseQuery.
-var CANONICAL_QUERY = /^exp=([1-9][0-9]{0,10})&kid=([A-Za-z0-9_-]{1,32})&sig=([A-Za-z0-9_-]{43})$/;
-var KID = /^[A-Za-z0-9_-]{1,32}$/;
-var SIG = /^[A-Za-z0-9_-]{43}$/;
-var EXP = /^[1-9][0-9]{0,10}$/;
+var CANONICAL_QUERY = /^exp=([1-9][0-9]{0,10})&kid=([A-Za-z0-9_-]{1,32})&sig=([A-Za-z0-9_-]{43})(?![\s\S])/;
+var KID = /^[A-Za-z0-9_-]{1,32}(?![\s\S])/;
+var SIG = /^[A-Za-z0-9_-]{43}(?![\s\S])/;
+var EXP = /^[1-9][0-9]{0,10}(?![\s\S])/;
 var MEDIA_PREFIX = '/media/';
 
 function pathIsValid(path) {
