@@ -1,0 +1,171 @@
+import type { OpenAPIObject, OperationObject, ParameterObject, PathsObject, ReferenceObject, ResponsesObject, SchemaObject } from 'openapi3-ts/oas31';
+import type { AuthConfig } from '../auth-config.ts';
+import { ref, schemas, videoIdSchema } from './schemas.ts';
+
+const bearer = [{ bearerAuth: [] }];
+const json = (schema: SchemaObject | ReferenceObject) => ({ 'application/json': { schema } });
+const ok = (description: string, schema: SchemaObject | ReferenceObject) => ({ description, content: json(schema) });
+const error = (description: string) => ({ description, content: json(ref('Error')) });
+
+/** Error responses by status; each operation lists those its code can produce. */
+const ERRORS = {
+  400: error('bad_request: a path parameter that does not decode'),
+  401: error('token_missing or token_invalid'),
+  403: error('forbidden, not_entitled'),
+  404: error('not_found, video_not_found'),
+  409: error('conflict, video_not_ready'),
+  502: error('storage_unavailable: object storage failed'),
+} as const;
+type ErrorStatus = keyof typeof ERRORS;
+
+/** JSON bodies: the parser's own failures come first (invalid_body, payload_too_large over 64 kB, unsupported_media_type). */
+const BODY_ERRORS = {
+  400: error('invalid_body (names the field), bad_request'),
+  413: error('payload_too_large'),
+  415: error('unsupported_media_type'),
+} as const;
+
+function responses(success: ResponsesObject, statuses: ErrorStatus[], extra: ResponsesObject = {}): ResponsesObject {
+  return { ...success, ...Object.fromEntries(statuses.map((status) => [status, ERRORS[status]])), ...extra };
+}
+
+const pathParam = (name: string, schema: SchemaObject, description?: string): ParameterObject => ({ name, in: 'path', required: true, schema, ...(description ? { description } : {}) });
+const videoId: ParameterObject = { ...pathParam('id', videoIdSchema, 'a video id'), example: 'demo' };
+
+const SIGNATURE_PARAMS: Record<AuthConfig['signing']['mode'], string[]> = { hmac: ['exp', 'kid', 'sig'], md5: ['md5', 'expires', 'kid'] };
+
+const hlsPlaylist = (signingMode: AuthConfig['signing']['mode']): OperationObject => ({
+  operationId: 'getSignedPlaylist',
+  summary: 'A stored playlist with every URI in it signed on its own; the signature of this URL is the capability',
+  security: [],
+  parameters: [
+    videoId,
+    { ...pathParam('rest', { type: 'string', minLength: 1 }, 'the playlist under the video, e.g. master.m3u8 or 720p/index.m3u8'), example: 'master.m3u8' },
+    ...SIGNATURE_PARAMS[signingMode].map((name): ParameterObject => ({ name, in: 'query', required: true, schema: { type: 'string' } })),
+  ],
+  responses: {
+    200: { description: 'the rewritten playlist (gzip when accepted)', content: { 'application/vnd.apple.mpegurl': { schema: { type: 'string' } } } },
+    304: { description: 'unchanged since the ETag sent' },
+    400: ERRORS[400],
+    403: error('signature_missing, signature_invalid, key_unknown, query_not_allowed, path_invalid'),
+    404: ERRORS[404],
+    410: error('signature_expired'),
+    502: ERRORS[502],
+  },
+});
+
+/** What a client does next with an upload it created (schemathesis follows these too). */
+const UPLOAD_LINKS = Object.fromEntries(
+  ['abortUpload', 'getPartUrls', 'getUploadedParts', 'completeUpload', 'getVideo'].map((operationId) => [operationId, { operationId, parameters: { id: '$response.body#/videoId' } }]),
+);
+
+const uploadOperation = (operationId: string, summary: string, success: ResponsesObject, extra: Partial<OperationObject> = {}): OperationObject => ({
+  operationId,
+  summary,
+  security: bearer,
+  parameters: [videoId],
+  responses: responses(success, [400, 401, 404, 409, 502], extra.requestBody ? BODY_ERRORS : {}),
+  ...extra,
+});
+
+function paths(config: AuthConfig): PathsObject {
+  return {
+    '/v1/openapi.json': {
+      get: { operationId: 'getOpenApi', summary: 'This document', security: [], responses: { 200: ok('OpenAPI 3.1', { type: 'object' }) } },
+    },
+    '/v1/sign': {
+      post: {
+        operationId: 'signMediaUrl',
+        summary: 'An admin mints a signed /media/ URL for any object key',
+        security: bearer,
+        requestBody: { required: true, content: json(ref('SignRequest')) },
+        responses: responses({ 201: ok('the signed URL', ref('SignedUrl')) }, [401, 403], { ...BODY_ERRORS, 400: error('invalid_body, object_key_invalid, ttl_invalid, bad_request') }),
+      },
+    },
+    '/v1/videos': {
+      get: { operationId: 'listMyVideos', summary: "The caller's own videos, newest first", security: bearer, responses: responses({ 200: ok('the videos', ref('VideoList')) }, [401, 502]) },
+    },
+    '/v1/videos/{id}': {
+      get: {
+        operationId: 'getVideo',
+        summary: 'A video the caller owns or may watch (others only once ready)',
+        security: bearer,
+        parameters: [videoId],
+        responses: responses({ 200: ok('the video', ref('Video')) }, [400, 401, 403, 404, 502]),
+      },
+    },
+    '/v1/videos/{id}/playback': {
+      get: {
+        operationId: 'getPlayback',
+        summary: 'Checks entitlement and returns a signed master playlist URL (anonymous for public videos where configured)',
+        security: [...bearer, {}],
+        parameters: [videoId],
+        responses: responses({ 200: ok('signed URLs', ref('Playback')) }, [400, 401, 403, 404, 409, 502]),
+      },
+    },
+    '/v1/hls/{id}/{rest}': { get: hlsPlaylist(config.signing.mode) },
+    '/v1/proxy/videos/{id}/{rest}': {
+      get: {
+        operationId: 'getProxied',
+        summary: 'Legacy mode: a stored playlist or segment streamed through the service after the JWT and entitlement check',
+        security: bearer,
+        parameters: [
+          videoId,
+          { ...pathParam('rest', { type: 'string', minLength: 1 }, 'the object under the video, e.g. master.m3u8 or 720p/seg_000.ts'), example: 'master.m3u8' },
+          { name: 'Range', in: 'header', required: false, schema: { type: 'string' } },
+        ],
+        responses: responses(
+          { 200: { description: 'the object', content: { '*/*': { schema: {} } } }, 206: { description: 'the requested range', content: { '*/*': { schema: {} } } }, 304: { description: 'unchanged' } },
+          [401, 403, 404, 502],
+          { 400: error('object_key_invalid, bad_request'), 416: error('range_not_satisfiable') },
+        ),
+      },
+    },
+    '/v1/uploads': {
+      post: {
+        operationId: 'createUpload',
+        summary: 'Starts a direct upload: presigned URLs for one PUT/POST, or for the parts of a multipart upload',
+        security: bearer,
+        requestBody: { required: true, content: json(ref('CreateUploadRequest')) },
+        responses: responses({ 201: { ...ok('the upload', ref('CreatedUpload')), links: UPLOAD_LINKS } }, [401, 502], BODY_ERRORS),
+      },
+    },
+    '/v1/uploads/{id}': {
+      delete: uploadOperation('abortUpload', 'Cancels an open upload', { 204: { description: 'cancelled' } }),
+    },
+    '/v1/uploads/{id}/parts': {
+      get: uploadOperation('getPartUrls', 'Presigned URLs for more parts of a multipart upload', { 200: ok('part URLs', ref('PartUrls')) }, {
+        parameters: [videoId, ...['from', 'count'].map((name): ParameterObject => ({ name, in: 'query', required: false, schema: { type: 'integer', minimum: 1 } }))],
+      }),
+    },
+    '/v1/uploads/{id}/parts/uploaded': {
+      get: uploadOperation('getUploadedParts', 'The parts storage holds so far', { 200: ok('the parts', ref('UploadedParts')) }),
+    },
+    '/v1/uploads/{id}/complete': {
+      post: uploadOperation('completeUpload', 'Completes a multipart upload with the parts storage holds', { 200: ok('completed; transcoding follows', ref('CompletedUpload')) }, {
+        requestBody: { required: false, content: json(ref('CompleteUploadRequest')) },
+      }),
+    },
+    ...(config.playback.demoLogin
+      ? { '/v1/demo/login': { post: { operationId: 'demoLogin', summary: 'Development only: a short-lived user token for the player page', security: [], responses: { 200: ok('a token', ref('DemoToken')) } } } }
+      : {}),
+  };
+}
+
+/**
+ * The OpenAPI 3.1 description of /v1, served at GET /v1/openapi.json: of this
+ * deployment, so limits the code checks against the configuration (content
+ * types, sizes, TTLs, which routes exist) are in the schemas too.
+ */
+export function openApiDocument(config: AuthConfig): OpenAPIObject {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Vidgate API', version: '1', description: 'Signed playback, direct uploads and the legacy proxy of the Vidgate auth service.' },
+    servers: [{ url: config.publicUrl }],
+    paths: paths(config),
+    components: {
+      schemas: schemas(config),
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    },
+  };
+}

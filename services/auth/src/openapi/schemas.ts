@@ -1,0 +1,118 @@
+import type { ReferenceObject, SchemaObject } from 'openapi3-ts/oas31';
+import type { AuthConfig } from '../auth-config.ts';
+import { ERROR_CODES } from '@vidgate/common/errors';
+import { MAX_KEY_LENGTH } from '@vidgate/common/object-key';
+import { VIDEO_ID } from '@vidgate/common/video';
+
+/**
+ * The JSON schemas of /v1's bodies, shared by the operations in
+ * openapi-document.ts. Response objects are closed (additionalProperties:
+ * false), so a field a route adds without documenting it fails the tests.
+ */
+export const ref = (name: keyof ReturnType<typeof schemas>): ReferenceObject => ({ $ref: `#/components/schemas/${name}` });
+
+const string: SchemaObject = { type: 'string' };
+const url: SchemaObject = { type: 'string', format: 'uri-reference' };
+const instant: SchemaObject = { type: 'string', format: 'date-time' };
+const positiveInteger: SchemaObject = { type: 'integer', minimum: 1 };
+
+/** A closed object whose properties are all required unless listed as optional. */
+function closed(properties: Record<string, SchemaObject | ReferenceObject>, optional: string[] = []): SchemaObject {
+  return { type: 'object', properties, required: Object.keys(properties).filter((name) => !optional.includes(name)), additionalProperties: false };
+}
+
+export const videoIdSchema: SchemaObject = { type: 'string', pattern: VIDEO_ID.source };
+
+const visibility: SchemaObject = { type: 'string', enum: ['public', 'private', 'premium'] };
+
+const partUrl = closed({ partNumber: { type: 'integer', minimum: 1, maximum: 10_000 }, size: positiveInteger, url });
+
+export const schemas = (config: AuthConfig) => ({
+  Error: {
+    type: 'object',
+    description: 'Every error of the service: a code from one table (services/common/src/errors.ts) and a message; 5xx messages say nothing internal.',
+    properties: {
+      error: { type: 'string', enum: Object.keys(ERROR_CODES) },
+      message: string,
+      missing: { type: 'array', items: positiveInteger, description: 'conflict on complete: the part numbers not uploaded yet' },
+    },
+    required: ['error', 'message'],
+  },
+  SignRequest: {
+    type: 'object',
+    properties: {
+      objectKey: { type: 'string', maxLength: MAX_KEY_LENGTH, pattern: '^[A-Za-z0-9._~+=,@-]+(/[A-Za-z0-9._~+=,@-]+)*$', description: 'no segment may be "." or ".." (object_key_invalid)' },
+      ttl: { type: 'integer', minimum: 1, maximum: config.signing.maxTtl, description: 'seconds' },
+    },
+    required: ['objectKey'],
+  },
+  SignedUrl: closed({ url, expiresAt: instant, kid: string }),
+  Rendition: closed({ name: string, width: positiveInteger, height: positiveInteger, bandwidth: positiveInteger }),
+  Playback: closed(
+    { videoId: string, masterUrl: url, posterUrl: url, expiresAt: instant, durationSeconds: { type: 'number', minimum: 0 }, renditions: { type: 'array', items: { $ref: '#/components/schemas/Rendition' } } },
+    ['durationSeconds'],
+  ),
+  Video: closed(
+    {
+      id: string,
+      title: string,
+      owner: string,
+      visibility,
+      status: { type: 'string', enum: ['uploading', 'processing', 'ready', 'failed'] },
+      progress: { type: 'number', minimum: 0, maximum: 1 },
+      failureReason: { type: 'string', description: 'only to the owner (or an admin)' },
+      durationSeconds: { type: 'number', minimum: 0, description: 'once ready' },
+      renditions: { type: 'array', items: { $ref: '#/components/schemas/Rendition' }, description: 'once ready' },
+      playbackUrl: { ...url, description: 'once ready' },
+      createdAt: string,
+      updatedAt: string,
+    },
+    ['failureReason', 'durationSeconds', 'renditions', 'playbackUrl'],
+  ),
+  VideoList: closed({ videos: { type: 'array', items: { $ref: '#/components/schemas/Video' } } }),
+  CreateUploadRequest: {
+    type: 'object',
+    properties: {
+      fileName: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f/\\\\]+$' },
+      size: { type: 'integer', minimum: 1, maximum: config.uploads.maxBytes, description: 'bytes' },
+      contentType: { type: 'string', enum: [...config.uploads.contentTypes] },
+      title: { type: 'string', maxLength: 200 },
+      visibility: { ...visibility, default: 'private' },
+    },
+    required: ['fileName', 'size', 'contentType'],
+  },
+  SingleUpload: closed({
+    kind: { const: 'single' },
+    put: closed({ method: { const: 'PUT' }, url, headers: { type: 'object', description: 'to send with the PUT', properties: { 'Content-Type': string }, required: ['Content-Type'], additionalProperties: string } }),
+    post: closed({ method: { const: 'POST' }, url, fields: { type: 'object', additionalProperties: string } }),
+  }),
+  MultipartUpload: closed(
+    {
+      kind: { const: 'multipart' },
+      partSize: positiveInteger,
+      partCount: positiveInteger,
+      parts: { type: 'array', items: partUrl, maxItems: 100 },
+      morePartsUrl: { ...url, description: 'when there are more than 100 parts' },
+      uploadedPartsUrl: url,
+      completeUrl: url,
+      abortUrl: url,
+    },
+    ['morePartsUrl'],
+  ),
+  CreatedUpload: closed({
+    videoId: videoIdSchema,
+    status: { const: 'uploading' },
+    statusUrl: url,
+    expiresAt: instant,
+    upload: { oneOf: [{ $ref: '#/components/schemas/SingleUpload' }, { $ref: '#/components/schemas/MultipartUpload' }] },
+  }),
+  PartUrls: closed({ partSize: positiveInteger, partCount: positiveInteger, expiresAt: instant, parts: { type: 'array', items: partUrl, maxItems: 100 } }),
+  UploadedParts: closed({ parts: { type: 'array', items: closed({ partNumber: positiveInteger, etag: string, size: { type: 'integer', minimum: 0 } }) } }),
+  CompleteUploadRequest: {
+    type: 'object',
+    description: 'parts, if given, must be exactly the parts storage holds; omit it to complete with those',
+    properties: { parts: { type: 'array', items: { type: 'object', properties: { partNumber: { type: 'integer', minimum: 1, maximum: 10_000 }, etag: { type: 'string', minLength: 1 } }, required: ['partNumber', 'etag'] } } },
+  },
+  CompletedUpload: closed({ videoId: videoIdSchema, status: { const: 'uploading' }, statusUrl: url }),
+  DemoToken: closed({ token: string, sub: string, expiresIn: positiveInteger }),
+}) satisfies Record<string, SchemaObject>;
