@@ -84,6 +84,8 @@ class LineProblem extends Error {
   }
 }
 
+const STRAY_LINE_BREAK = /\r(?!\n)|[\u2028\u2029]/;
+
 function splitLines(text: string): string[] {
   if (text.length > MAX_PLAYLIST_BYTES || Buffer.byteLength(text) > MAX_PLAYLIST_BYTES) {
     throw new AppError('playlist_invalid', `the playlist is larger than ${MAX_PLAYLIST_BYTES / 1024 / 1024} MB`);
@@ -94,6 +96,10 @@ function splitLines(text: string): string[] {
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
     if (++newlines > MAX_PLAYLIST_LINES) throw tooLong();
   }
+  // RFC 8216 ends a line with LF or CRLF only, but JavaScript players (hls.js) also end one at
+  // a lone CR, U+2028 or U+2029: what follows one would be a URI this reading never signed.
+  const stray = STRAY_LINE_BREAK.exec(text);
+  if (stray) throw invalid(text.slice(0, stray.index).split('\n').length, 'a line break other than LF or CRLF');
   // RFC 8216 forbids a BOM in a playlist and lets players refuse one, so it is not passed on.
   const lines = (text.startsWith('\uFEFF') ? text.slice(1) : text).split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
@@ -165,6 +171,8 @@ function createUriCollector(input: RewriteInput): UriCollector {
       const path = input.pathFor(key, kind);
       let index = indexOf.get(path);
       if (index === undefined) {
+        // The key is safe, but "/media/" + a key of up to 1024 characters can exceed what a signature covers.
+        if (path.length > MAX_KEY_LENGTH + 1) throw new LineProblem(`URI ${quote(uri)} names a key too long to sign`);
         index = paths.push(path) - 1;
         indexOf.set(path, index);
       }

@@ -162,14 +162,16 @@ describe('responses of the app match the document', () => {
     expectDocumented(res, 'get', '/v1/hls/{id}/{rest}');
   });
 
+  const admin = bearer('ops', 'admin');
   it.each([
-    [{ objectKey: 'demo/a.ts', ttl: 60 }, bearer('ops', 'admin')],
-    [{ objectKey: '../a.ts' }, bearer('ops', 'admin')],
-    [{ objectKey: 'a.ts', ttl: 10 ** 9 }, bearer('ops', 'admin')],
-    [{ ttl: 'soon' }, bearer('ops', 'admin')],
-    [{ objectKey: 'x'.repeat(70_000) }, bearer('ops', 'admin')],
-    [{ objectKey: 'demo/a.ts' }, alice],
-  ])('POST /v1/sign %j', async (body, authorization) => {
+    ['signed', { objectKey: 'demo/a.ts', ttl: 60 }, admin],
+    ['a ".." segment', { objectKey: '../a.ts' }, admin],
+    ['a key of 1024 characters, too long once under /media/', { objectKey: 'k'.repeat(1024) }, admin],
+    ['a ttl above the maximum', { objectKey: 'a.ts', ttl: 10 ** 9 }, admin],
+    ['no objectKey', { ttl: 'soon' }, admin],
+    ['a body over 64 kB', { objectKey: 'x'.repeat(70_000) }, admin],
+    ['a user', { objectKey: 'demo/a.ts' }, alice],
+  ])('POST /v1/sign: %s', async (_what, body, authorization) => {
     expectDocumented(await request(app).post('/v1/sign').set('Authorization', authorization).send(body), 'post', '/v1/sign');
   });
 

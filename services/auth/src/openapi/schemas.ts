@@ -1,7 +1,7 @@
 import type { ReferenceObject, SchemaObject } from 'openapi3-ts/oas31';
 import type { AuthConfig } from '../auth-config.ts';
+import { MAX_SIGNED_KEY_LENGTH } from '../routes/sign.ts';
 import { ERROR_CODES } from '@vidgate/common/errors';
-import { MAX_KEY_LENGTH } from '@vidgate/common/object-key';
 import { VIDEO_ID } from '@vidgate/common/video';
 
 /**
@@ -41,7 +41,7 @@ export const schemas = (config: AuthConfig) => ({
   SignRequest: {
     type: 'object',
     properties: {
-      objectKey: { type: 'string', maxLength: MAX_KEY_LENGTH, pattern: '^[A-Za-z0-9._~+=,@-]+(/[A-Za-z0-9._~+=,@-]+)*$', description: 'no segment may be "." or ".." (object_key_invalid)' },
+      objectKey: { type: 'string', maxLength: MAX_SIGNED_KEY_LENGTH, pattern: '^[A-Za-z0-9._~+=,@-]+(/[A-Za-z0-9._~+=,@-]+)*$', description: 'no segment may be "." or ".." (object_key_invalid)' },
       ttl: { type: 'integer', minimum: 1, maximum: config.signing.maxTtl, description: 'seconds' },
     },
     required: ['objectKey'],
