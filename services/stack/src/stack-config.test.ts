@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, DEV_SECRETS } from '@vidgate/common/config/env';
+import { ConfigError, SECRET_NAMES } from '@vidgate/common/config/env';
 import { loadConfig } from './stack-config.ts';
 
 const KEY_A = 'a'.repeat(32);
@@ -23,7 +23,7 @@ const PRODUCTION = {
 
 function configError(env: Record<string, string | undefined>): string {
   try {
-    loadConfig(env);
+    load(env);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as Error).message;
@@ -33,6 +33,11 @@ function configError(env: Record<string, string | undefined>): string {
 
 const dir = mkdtempSync(join(tmpdir(), 'vidgate-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** The stack's config; secrets generated in development go to the test's own folder, never the checkout's. */
+const load = (env: Record<string, string | undefined>) => loadConfig({ VIDGATE_DEV_SECRETS_DIR: join(dir, 'dev-secrets'), ...env });
+/** A development environment whose generated secrets go to a folder of the test's own. */
+let devDirs = 0;
+const development = (env: Record<string, string | undefined> = {}) => ({ VIDGATE_DEV_SECRETS_DIR: join(dir, `dev-secrets-${++devDirs}`), ...env });
 function secretFile(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
@@ -40,8 +45,9 @@ function secretFile(name: string, text: string): string {
 }
 
 describe('loadConfig in development', () => {
-  it('starts from nothing with the documented defaults and the dev secrets', () => {
-    const config = loadConfig({});
+  it('starts from nothing with the documented defaults and secrets of its own', () => {
+    const env = development();
+    const config = load(env);
     expect(config).toMatchObject({
       env: 'development',
       logLevel: 'info',
@@ -50,34 +56,54 @@ describe('loadConfig in development', () => {
       ports: { origin: 8080, auth: 8081, minio: 9000, minioConsole: 9001 },
       publicUrl: 'http://localhost:8080',
       authUpstream: '127.0.0.1:8081',
-      minio: {
-        endpoint: 'http://127.0.0.1:9000',
-        region: 'us-east-1',
-        bucket: 'vidgate-media',
-        root: { accessKey: 'vidgate-root', secretKey: DEV_SECRETS.VIDGATE_MINIO_ROOT_PASSWORD },
-        nginx: { accessKey: 'vidgate-nginx', secretKey: DEV_SECRETS.VIDGATE_NGINX_S3_SECRET },
-        auth: { accessKey: 'vidgate-auth', secretKey: DEV_SECRETS.VIDGATE_AUTH_S3_SECRET },
-      },
-      signing: { mode: 'hmac', activeKid: 'dev1', defaultTtl: 300, maxTtl: 86_400 },
-      jwt: { secret: DEV_SECRETS.VIDGATE_JWT_SECRET, issuer: 'vidgate', audience: 'vidgate-api' },
+      minio: { endpoint: 'http://127.0.0.1:9000', region: 'us-east-1', bucket: 'vidgate-media', root: { accessKey: 'vidgate-root' }, nginx: { accessKey: 'vidgate-nginx' }, auth: { accessKey: 'vidgate-auth' } },
+      signing: { mode: 'hmac', activeKid: 'dev', defaultTtl: 300, maxTtl: 86_400 },
+      jwt: { issuer: 'vidgate', audience: 'vidgate-api' },
     });
-    expect([...config.signing.keys.keys()]).toEqual(['dev1']);
+    const secrets = [config.minio.root.secretKey, config.minio.nginx.secretKey, config.minio.auth.secretKey, config.minio.transcoder.secretKey, config.jwt.secret, config.signing.keys.get('dev')];
+    for (const secret of secrets) expect(secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(new Set(secrets).size).toBe(secrets.length);
+  });
+
+  it('writes each generated secret once, readable by its owner only, and reads it back on every later start', () => {
+    const env = development();
+    const first = load(env);
+    const folder = env.VIDGATE_DEV_SECRETS_DIR;
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    expect(readdirSync(folder).sort()).toEqual([...SECRET_NAMES].sort());
+    for (const name of SECRET_NAMES) expect(statSync(join(folder, name)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(folder, 'VIDGATE_JWT_SECRET'), 'utf8').trim()).toBe(first.jwt.secret);
+    const again = load(env);
+    expect(again.jwt.secret).toBe(first.jwt.secret);
+    expect(again.minio.root.secretKey).toBe(first.minio.root.secretKey);
+    expect(load(development()).jwt.secret).not.toBe(first.jwt.secret);
+  });
+
+  it('refuses to listen beyond this machine with a generated secret, naming the secrets, and allows it once they are set', () => {
+    for (const host of ['0.0.0.0', '::', '192.168.1.20', 'video.example.com']) {
+      expect(configError(development({ VIDGATE_BIND_HOST: host }))).toMatch(new RegExp(`^VIDGATE_BIND_HOST=${host} is reachable from other machines, and .*VIDGATE_JWT_SECRET.* generated development secret`));
+    }
+    for (const host of ['127.0.0.1', '127.0.0.53', '::1', 'localhost']) expect(load(development({ VIDGATE_BIND_HOST: host })).bindHost).toBe(host);
+    const { VIDGATE_ENV: _production, VIDGATE_PUBLIC_URL: _url, ...secrets } = PRODUCTION;
+    expect(load(development({ ...secrets, VIDGATE_BIND_HOST: '0.0.0.0' })).bindHost).toBe('0.0.0.0');
+    const { VIDGATE_WEBHOOK_TOKEN: _token, ...oneMissing } = secrets;
+    expect(configError(development({ ...oneMissing, VIDGATE_BIND_HOST: '0.0.0.0' }))).toMatch(/and VIDGATE_WEBHOOK_TOKEN is a generated development secret/);
   });
 
   it('derives URLs from the ports and strips a trailing slash from the public URL', () => {
-    expect(loadConfig({ VIDGATE_ORIGIN_PORT: '18080', VIDGATE_MINIO_PORT: '19000' })).toMatchObject({ publicUrl: 'http://localhost:18080', minio: { endpoint: 'http://127.0.0.1:19000' } });
-    expect(loadConfig({ VIDGATE_PUBLIC_URL: 'https://media.example.test/' }).publicUrl).toBe('https://media.example.test');
+    expect(load({ VIDGATE_ORIGIN_PORT: '18080', VIDGATE_MINIO_PORT: '19000' })).toMatchObject({ publicUrl: 'http://localhost:18080', minio: { endpoint: 'http://127.0.0.1:19000' } });
+    expect(load({ VIDGATE_PUBLIC_URL: 'https://media.example.test/' }).publicUrl).toBe('https://media.example.test');
   });
 
   it('takes the first key as active unless VIDGATE_SIGNING_KEY_ID names another', () => {
-    expect(loadConfig({ VIDGATE_SIGNING_KEYS: `k1:${KEY_A}, k2:${KEY_B}` }).signing.activeKid).toBe('k1');
-    const config = loadConfig({ VIDGATE_SIGNING_KEYS: `k1:${KEY_A},k2:${KEY_B}`, VIDGATE_SIGNING_KEY_ID: 'k2' });
+    expect(load({ VIDGATE_SIGNING_KEYS: `k1:${KEY_A}, k2:${KEY_B}` }).signing.activeKid).toBe('k1');
+    const config = load({ VIDGATE_SIGNING_KEYS: `k1:${KEY_A},k2:${KEY_B}`, VIDGATE_SIGNING_KEY_ID: 'k2' });
     expect(config.signing.activeKid).toBe('k2');
     expect(config.signing.keys.get('k2')).toBe(KEY_B);
   });
 
   it('returns a frozen object, nested parts included', () => {
-    const config = loadConfig({});
+    const config = load(development());
     for (const part of [config, config.ports, config.minio, config.minio.root, config.minio.nginx, config.minio.auth, config.signing, config.jwt]) {
       expect(Object.isFrozen(part)).toBe(true);
     }
@@ -92,28 +118,16 @@ describe('loadConfig in development', () => {
 
 describe('loadConfig in production', () => {
   it('accepts real secrets', () => {
-    const config = loadConfig(PRODUCTION);
+    const config = load(PRODUCTION);
     expect(config.env).toBe('production');
     expect(config.jwt.secret).toBe(PRODUCTION.VIDGATE_JWT_SECRET);
     expect(config.minio.auth.secretKey).toBe('prod-auth-s3-secret');
   });
 
-  it.each(Object.keys(DEV_SECRETS) as (keyof typeof DEV_SECRETS)[])('refuses the development default of %s, naming it', (name) => {
-    expect(configError({ ...PRODUCTION, [name]: DEV_SECRETS[name] })).toContain(name);
-  });
-
-  it.each(Object.keys(DEV_SECRETS))('refuses to run without %s, naming it', (name) => {
-    expect(configError({ ...PRODUCTION, [name]: undefined })).toContain(name);
-  });
-
-  it('refuses the development signing key under any key id', () => {
-    const devKey = DEV_SECRETS.VIDGATE_SIGNING_KEYS.slice('dev1:'.length);
-    expect(configError({ ...PRODUCTION, VIDGATE_SIGNING_KEYS: `k1:${KEY_A},old:${devKey}` })).toMatch(/VIDGATE_SIGNING_KEYS.*development key/);
-  });
-
-  it('refuses a development default that arrives through a _FILE', () => {
-    const path = secretFile('dev-jwt', `${DEV_SECRETS.VIDGATE_JWT_SECRET}\n`);
-    expect(configError({ ...PRODUCTION, VIDGATE_JWT_SECRET: undefined, VIDGATE_JWT_SECRET_FILE: path })).toContain('VIDGATE_JWT_SECRET');
+  it.each(SECRET_NAMES)('refuses to run without %s, naming it, and generates nothing', (name) => {
+    const env = development({ ...PRODUCTION, [name]: undefined });
+    expect(configError(env)).toContain(name);
+    expect(() => statSync(env.VIDGATE_DEV_SECRETS_DIR)).toThrow(/ENOENT/);
   });
 });
 
@@ -123,7 +137,7 @@ describe('signing keys', () => {
     expect(message).toContain('VIDGATE_SIGNING_KEYS');
     expect(message).toContain('"short7"');
     expect(message).toContain('32 bytes');
-    expect(loadConfig({ VIDGATE_SIGNING_KEYS: `k7:${'x'.repeat(32)}` }).signing.activeKid).toBe('k7');
+    expect(load({ VIDGATE_SIGNING_KEYS: `k7:${'x'.repeat(32)}` }).signing.activeKid).toBe('k7');
   });
 
   it('refuses a key id listed twice', () => {
@@ -181,7 +195,7 @@ describe('numbers', () => {
 
 describe('secrets from NAME_FILE', () => {
   it('reads the file and trims surrounding whitespace', () => {
-    const config = loadConfig({
+    const config = load({
       VIDGATE_JWT_SECRET_FILE: secretFile('jwt', '  file-jwt-secret-0123456789abcdefghijklmnop\n'),
       VIDGATE_SIGNING_KEYS_FILE: secretFile('keys', `kf:${KEY_B}\n`),
       VIDGATE_AUTH_S3_SECRET_FILE: secretFile('s3', 'file-auth-s3-secret\r\n'),
@@ -193,7 +207,7 @@ describe('secrets from NAME_FILE', () => {
 
   it('satisfies production with file secrets', () => {
     const { VIDGATE_JWT_SECRET, ...rest } = PRODUCTION;
-    expect(loadConfig({ ...rest, VIDGATE_JWT_SECRET_FILE: secretFile('prod-jwt', VIDGATE_JWT_SECRET) }).jwt.secret).toBe(VIDGATE_JWT_SECRET);
+    expect(load({ ...rest, VIDGATE_JWT_SECRET_FILE: secretFile('prod-jwt', VIDGATE_JWT_SECRET) }).jwt.secret).toBe(VIDGATE_JWT_SECRET);
   });
 
   it('refuses NAME and NAME_FILE together', () => {
@@ -209,11 +223,11 @@ describe('secrets from NAME_FILE', () => {
 describe('placeholders', () => {
   it('refuses, in production only, any secret that starts with CHANGE_ME (as .env.example\'s do), naming it', () => {
     const placeholder = 'CHANGE_ME-generate-with-deploy-compose-make-secrets-sh';
-    for (const name of Object.keys(DEV_SECRETS)) {
+    for (const name of SECRET_NAMES) {
       expect(configError({ ...PRODUCTION, [name]: placeholder })).toMatch(new RegExp(`^${name} still holds a CHANGE_ME placeholder`));
     }
     const { VIDGATE_SIGNING_KEYS, ...rest } = PRODUCTION;
     expect(configError({ ...rest, VIDGATE_SIGNING_KEYS_FILE: secretFile('placeholder-keys', `CHANGE_ME:${KEY_B}\n`) })).toContain('VIDGATE_SIGNING_KEYS still holds');
-    expect(loadConfig({ VIDGATE_JWT_SECRET: placeholder }).jwt.secret).toBe(placeholder);
+    expect(load({ VIDGATE_JWT_SECRET: placeholder }).jwt.secret).toBe(placeholder);
   });
 });

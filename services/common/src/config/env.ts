@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /**
@@ -6,7 +9,8 @@ import { z } from 'zod';
  * uses (a zod shape built from the sections in ./sections.ts) and parses them
  * once at start-up with parseEnv. A variable outside that shape is never read,
  * so a container holds only what its process needs. Secrets may come from
- * NAME_FILE; production refuses development defaults and CHANGE_ME placeholders.
+ * NAME_FILE; development generates the unset ones, production refuses them and
+ * CHANGE_ME placeholders.
  */
 export type Env = Record<string, string | undefined>;
 
@@ -20,21 +24,55 @@ export const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === '
 export const url = z.string().url().transform((u) => u.replace(/\/+$/, ''));
 
 /**
- * The development value of each secret, used only when VIDGATE_ENV is
- * development and the secret is unset; production refuses every one of them.
+ * Every secret a process may read, and how a development stack makes one when
+ * it is unset: 24 random bytes as base64url (32 characters, within what MinIO
+ * accepts for a secret key), written once to VIDGATE_DEV_SECRETS_DIR (default
+ * .vidgate/secrets in the checkout; folder 0700, files 0600) and shared by
+ * every process of the checkout. Production generates nothing: an unset secret
+ * is an error there.
  */
-export const DEV_SIGNING_KEY = 'dev-signing-key-not-for-production-0000000';
-export const DEV_SECRETS = {
-  VIDGATE_SIGNING_KEYS: `dev1:${DEV_SIGNING_KEY}`,
-  VIDGATE_JWT_SECRET: 'dev-jwt-secret-not-for-production-000000000000',
-  VIDGATE_MINIO_ROOT_PASSWORD: 'dev-minio-root-password',
-  VIDGATE_NGINX_S3_SECRET: 'dev-nginx-s3-secret-key',
-  VIDGATE_AUTH_S3_SECRET: 'dev-auth-s3-secret-key',
-  VIDGATE_TRANSCODER_S3_SECRET: 'dev-transcoder-s3-secret-key',
-  VIDGATE_WEBHOOK_TOKEN: 'dev-webhook-token-not-for-production-0000',
+const randomText = () => randomBytes(24).toString('base64url');
+const SECRETS = {
+  VIDGATE_SIGNING_KEYS: () => `dev:${randomText()}`,
+  VIDGATE_JWT_SECRET: randomText,
+  VIDGATE_MINIO_ROOT_PASSWORD: randomText,
+  VIDGATE_NGINX_S3_SECRET: randomText,
+  VIDGATE_AUTH_S3_SECRET: randomText,
+  VIDGATE_TRANSCODER_S3_SECRET: randomText,
+  VIDGATE_WEBHOOK_TOKEN: randomText,
 } as const;
-export type SecretName = keyof typeof DEV_SECRETS;
-const isSecret = (name: string): name is SecretName => Object.hasOwn(DEV_SECRETS, name);
+export type SecretName = keyof typeof SECRETS;
+export const SECRET_NAMES = Object.keys(SECRETS) as SecretName[];
+const isSecret = (name: string): name is SecretName => Object.hasOwn(SECRETS, name);
+
+const CHECKOUT_SECRETS = fileURLToPath(new URL('../../../../.vidgate/secrets', import.meta.url));
+export const devSecretsDir = (env: Env) => resolve(env.VIDGATE_DEV_SECRETS_DIR ?? CHECKOUT_SECRETS);
+
+/**
+ * The development value of a secret, made on first use. Written under a
+ * temporary name and linked into place, so processes starting at once all read
+ * the one value that won, never a half-written file.
+ */
+function devSecret(env: Env, name: SecretName): string {
+  const dir = devSecretsDir(env);
+  const file = join(dir, name);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const temporary = `${file}.${process.pid}.${randomText()}`;
+    writeFileSync(temporary, `${SECRETS[name]()}\n`, { mode: 0o600 });
+    try {
+      linkSync(temporary, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      unlinkSync(temporary);
+    }
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** An address only this machine reaches: where a process holding generated development secrets may listen. */
+export const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127(\.[0-9]{1,3}){3}$/.test(host);
 
 function readSecretFile(env: Env, name: string): string | undefined {
   const file = env[`${name}_FILE`];
@@ -54,22 +92,28 @@ export function variablesOf(shape: z.ZodRawShape): string[] {
 
 /**
  * Parses the variables of `shape` from `env`: secrets from NAME or NAME_FILE,
- * with their development value in development and refused defaults or
- * placeholders in production. Errors name every variable at fault.
+ * generated in development (and then only on a loopback address) and refused
+ * when missing or a placeholder in production. Errors name every variable at fault.
  */
 export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z.ZodObject<S>> {
   const production = env.VIDGATE_ENV === 'production';
   const raw: Env = {};
+  const generated: SecretName[] = [];
   for (const name of Object.keys(shape)) {
     if (!isSecret(name)) {
       raw[name] = env[name];
       continue;
     }
     const value = readSecretFile(env, name);
-    if (value === undefined) raw[name] = production ? undefined : DEV_SECRETS[name];
-    else if (production && value.startsWith('CHANGE_ME')) throw new ConfigError(`${name} still holds a CHANGE_ME placeholder; set a real secret (or ${name}_FILE) in production`);
-    else if (production && value === DEV_SECRETS[name]) throw new ConfigError(`${name} holds the development default; set a real secret (or ${name}_FILE) in production`);
+    if (value === undefined && !production) {
+      raw[name] = devSecret(env, name);
+      generated.push(name);
+    } else if (production && value?.startsWith('CHANGE_ME')) throw new ConfigError(`${name} still holds a CHANGE_ME placeholder; set a real secret (or ${name}_FILE) in production`);
     else raw[name] = value;
+  }
+  const host = env.VIDGATE_BIND_HOST ?? '127.0.0.1';
+  if (generated.length > 0 && !isLoopback(host)) {
+    throw new ConfigError(`VIDGATE_BIND_HOST=${host} is reachable from other machines, and ${generated.join(', ')} ${generated.length > 1 ? 'are' : 'is'} a generated development secret: set real secrets (or NAME_FILE) and VIDGATE_ENV=production, or listen on 127.0.0.1`);
   }
   const parsed = z.object(shape).safeParse(raw);
   if (!parsed.success) {

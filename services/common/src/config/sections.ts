@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KID } from '../signing.ts';
-import { bool, ConfigError, DEV_SIGNING_KEY, port, seconds, url, whole } from './env.ts';
+import { bool, ConfigError, port, seconds, url, whole } from './env.ts';
 
 /**
  * The parts of the configuration that more than one process reads. Each part
@@ -67,6 +67,9 @@ export const credentialsSection = {
   transcoder: (e: Parsed<typeof CREDENTIALS.transcoder>): Credentials => Object.freeze({ accessKey: e.VIDGATE_TRANSCODER_S3_ACCESS_KEY, secretKey: e.VIDGATE_TRANSCODER_S3_SECRET }),
 };
 
+/** Whose upload sessions (upload-sessions.ts) the transcoder revokes: the auth service's MinIO user, a name and no secret. */
+export const UPLOAD_SESSIONS_PARENT = { VIDGATE_AUTH_S3_ACCESS_KEY: CREDENTIALS.auth.VIDGATE_AUTH_S3_ACCESS_KEY };
+
 const keyRing = z.string().transform((text, ctx) => {
   const ring = new Map<string, string>();
   for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
@@ -87,15 +90,11 @@ const keyRing = z.string().transform((text, ctx) => {
 
 /** The keys URLs are signed and validated with: nginx and the auth service. */
 export const SIGNING_KEYS = {
-  VIDGATE_ENV: PROCESS.VIDGATE_ENV,
   VIDGATE_SIGN_MODE: z.enum(['hmac', 'md5']).default('hmac'),
   VIDGATE_SIGNING_KEYS: keyRing,
   VIDGATE_SIGNING_KEY_ID: z.string().regex(KID).optional(),
 };
 export function signingKeysSection(e: Parsed<typeof SIGNING_KEYS>) {
-  if (e.VIDGATE_ENV === 'production' && [...e.VIDGATE_SIGNING_KEYS.values()].includes(DEV_SIGNING_KEY)) {
-    throw new ConfigError('VIDGATE_SIGNING_KEYS contains the development key; refusing to start in production');
-  }
   const activeKid = e.VIDGATE_SIGNING_KEY_ID ?? [...e.VIDGATE_SIGNING_KEYS.keys()][0]!;
   if (!e.VIDGATE_SIGNING_KEYS.has(activeKid)) throw new ConfigError(`VIDGATE_SIGNING_KEY_ID "${activeKid}" is not one of VIDGATE_SIGNING_KEYS`);
   return { mode: e.VIDGATE_SIGN_MODE, keys: e.VIDGATE_SIGNING_KEYS, activeKid };
