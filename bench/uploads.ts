@@ -11,10 +11,10 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueToken } from '../services/auth/src/jwt.ts';
-import { loadAuthConfig } from '../services/auth/src/auth-config.ts';
-import { createPutPresigner } from '../services/auth/src/uploads/presign-put.ts';
+import { presignPut } from '../services/auth/src/uploads/presign-put.ts';
+import { assumeUploadSession } from '../services/common/src/upload-sessions.ts';
 import { minioClient } from '../services/common/src/minio-store.ts';
-import { BENCH_ENV, startBenchStack } from './support/bench-stack.ts';
+import { startBenchStack } from './support/bench-stack.ts';
 import { table } from './support/wrk.ts';
 
 const MB = 1024 * 1024;
@@ -82,12 +82,13 @@ try {
 
   // (b) the same multipart upload presigned for MinIO's own address.
   const client = minioClient(config.minio, config.minio.auth);
-  // The auth service's own presigner, made for MinIO's address instead of the origin's.
-  const direct = createPutPresigner(loadAuthConfig({ ...BENCH_ENV, VIDGATE_PUBLIC_URL: config.minio.endpoint }));
+  // The auth service's own presigner and one-upload session, made for MinIO's address instead of the origin's.
   const key = 'uploads/bench-direct/source';
+  const session = await assumeUploadSession(config.minio, config.minio.auth, { videoId: 'bench-direct', objectKey: key }, 3600);
+  const direct = (options: Parameters<typeof presignPut>[4]) => presignPut(new URL(config.minio.endpoint), config.minio, session, key, options);
   started = performance.now();
   const uploadId = await client.initiateNewMultipartUpload(config.minio.bucket, key, { 'Content-Type': 'video/mp4' });
-  const parts = await putParts(file, upload.partSize, (n, length) => direct(key, { ttlSeconds: 3600, contentLength: length, query: { partNumber: String(n), uploadId } }), 'straight to MinIO');
+  const parts = await putParts(file, upload.partSize, (n, length) => direct({ ttlSeconds: 3600, contentLength: length, query: { partNumber: String(n), uploadId } }), 'straight to MinIO');
   await client.completeMultipartUpload(config.minio.bucket, key, uploadId, parts.map((p) => ({ part: p.partNumber, etag: p.etag })));
   const straight = (performance.now() - started) / 1000;
 

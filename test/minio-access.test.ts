@@ -82,17 +82,8 @@ describe("nginx's MinIO user (read-only)", () => {
   });
 });
 
+// What the auth service's user may do with objects is tested area by area in deploy/minio-rights.test.ts.
 describe("the auth service's MinIO user", () => {
-  const key = 'it-minio/by-auth.txt';
-
-  it('can write, read and delete objects', async () => {
-    await authUser.putObject(BUCKET, key, Buffer.from('written by auth'), undefined, { 'Content-Type': 'text/plain' });
-    expect((await getObject(key, authUser)).toString()).toBe('written by auth');
-    expect((await getObject(key)).toString()).toBe('written by auth');
-    await authUser.removeObject(BUCKET, key);
-    expect(await s3Outcome(() => rootClient.statObject(BUCKET, key))).toBe('NotFound');
-  });
-
   it('cannot make the bucket public or read its policy', async () => {
     expect(await s3Outcome(() => authUser.setBucketPolicy(BUCKET, PUBLIC_POLICY))).toBe('AccessDenied');
     expect(await s3Outcome(() => authUser.getBucketPolicy(BUCKET))).toBe('AccessDenied');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoKeys } from '@vidgate/common/video';
 import { testConfig } from './support/test-stack.ts';
-import { api, copyRange, createUpload, curlPut, incompleteUploads, objectSha256, writeRandomFile, type MultipartUpload } from './support/uploads.ts';
+import { api, copyRange, createUpload, curlPut, incompleteUploads, objectSha256, putPart, writeRandomFile, type MultipartUpload } from './support/uploads.ts';
 import { tokenFor } from './support/videos.ts';
 
 // A large upload the way a shell script would do it: curl, one presigned part
@@ -77,6 +77,12 @@ describe('a 110 MiB multipart upload with curl', () => {
     const done = await api(upload.completeUrl, { method: 'POST', token: owner, body: { parts } });
     expect(done).toMatchObject({ status: 200, body: { videoId, statusUrl: `/v1/videos/${videoId}` } });
     expect(await objectSha256(videoKeys.source(videoId))).toBe(fileSha);
+
+    // Completed: its part URLs are revoked, and completing again cannot replace the source.
+    expect(await putPart(upload.parts[0]!.url, upload.partSize)).toEqual({ status: 403, error: 'upload_refused' });
+    const again = await api(upload.completeUrl, { method: 'POST', token: owner, body: { parts } });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+    expect(await objectSha256(videoKeys.source(videoId))).toBe(fileSha);
   });
 
   it('hands out more part URLs on request (GET …/parts?from=2&count=2)', async () => {
@@ -108,7 +114,8 @@ describe('a 110 MiB multipart upload with curl', () => {
     expect(await incompleteUploads(key)).toEqual([]);
     const listed = await api(upload.uploadedPartsUrl, { token: owner });
     expect([404, 409]).toContain(listed.status);
-    await expect(curlPut(part, upload.parts[1]!.url)).rejects.toThrow(/404/);
+    // Its URLs are revoked with it: refused before MinIO looks for the upload.
+    expect(await putPart(upload.parts[1]!.url, upload.partSize)).toEqual({ status: 403, error: 'upload_refused' });
     const status = await api(`/v1/videos/${videoId}`, { token: owner });
     expect(status.body).toMatchObject({ status: 'failed', failureReason: 'upload cancelled' });
   });

@@ -2,16 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { minioClient } from '@vidgate/common/minio-store';
 import { videoKeys } from '@vidgate/common/video';
-import { BUCKET, rootClient, sha256 } from './support/media-fixtures.ts';
+import { BUCKET, jsonError, rootClient, sha256 } from './support/media-fixtures.ts';
 import { scrapeAuth, sum } from './support/prometheus.ts';
 import { ORIGIN, testConfig } from './support/test-stack.ts';
-import { api, createUpload, objectSha256, putPresigned, s3ErrorCode, type SingleUpload } from './support/uploads.ts';
+import { api, createUpload, errorOf, objectSha256, putPresigned, storageHeaders, type SingleUpload } from './support/uploads.ts';
 import { tokenFor } from './support/videos.ts';
 
 // Direct uploads as a client sees them: the auth service hands out presigned
-// URLs for the public origin, nginx streams the bytes to MinIO, and MinIO
-// enforces signature, expiry, Content-Type and size. Every refusal must leave
-// no object behind.
+// URLs for the public origin, signed with a session that may write that one
+// source only; nginx streams the bytes to MinIO, and MinIO enforces signature,
+// expiry, Content-Type, size and If-None-Match. Every refusal is our JSON (never
+// MinIO's XML or headers) and leaves no object behind.
 const uploader = tokenFor('upload-tester');
 const BODY = randomBytes(64 * 1024);
 
@@ -33,28 +34,56 @@ describe('a presigned PUT', () => {
     const { videoId, upload } = await newUpload();
     expect(upload.kind).toBe('single');
     expect(upload.put.url.startsWith(`${ORIGIN}/${BUCKET}/${videoKeys.source(videoId)}?`)).toBe(true);
-    expect(upload.put.headers).toEqual({ 'Content-Type': 'video/mp4' });
+    expect(upload.put.headers).toEqual({ 'Content-Type': 'video/mp4', 'If-None-Match': '*' });
 
     const res = await putPresigned(upload.put.url, BODY, 'video/mp4');
     expect({ status: res.status, text: res.text }).toEqual({ status: 200, text: '' });
+    expect(storageHeaders(res.headers)).toEqual([]);
     expect(res.etag).toMatch(/^"[0-9a-f]{32}"$/);
     expect(await objectSha256(videoKeys.source(videoId))).toBe(sha256(BODY));
     const stat = await rootClient.statObject(BUCKET, videoKeys.source(videoId));
     expect({ size: stat.size, contentType: stat.metaData['content-type'] }).toEqual({ size: BODY.length, contentType: 'video/mp4' });
   });
 
-  it('with another Content-Type is refused by MinIO (403) and stores nothing', async () => {
+  it('is signed by a one-purpose session, not by the auth service\'s own storage user', async () => {
+    const { upload } = await newUpload();
+    const query = new URL(upload.put.url).searchParams;
+    expect(query.get('X-Amz-Credential')!.split('/')[0]).not.toBe(testConfig.minio.auth.accessKey);
+    expect(query.get('X-Amz-Security-Token')).toBeTruthy();
+    expect(query.get('X-Amz-SignedHeaders')!.split(';')).toEqual(expect.arrayContaining(['content-length', 'content-type', 'if-none-match']));
+    expect(upload.post.fields['x-amz-security-token']).toBeTruthy();
+  });
+
+  it('with another Content-Type is refused by MinIO (403 upload_refused, JSON) and stores nothing', async () => {
     const { videoId, upload } = await newUpload();
     const res = await putPresigned(upload.put.url, BODY, 'video/webm');
-    expect({ status: res.status, code: s3ErrorCode(res.text) }).toEqual({ status: 403, code: 'SignatureDoesNotMatch' });
+    expect({ status: res.status, error: errorOf(res.text), type: res.headers.get('content-type') }).toEqual({ status: 403, error: 'upload_refused', type: 'application/json' });
+    expect(res.text).not.toMatch(/<\?xml|<Error>|BucketName|vidgate-media/);
+    expect(storageHeaders(res.headers)).toEqual([]);
     expect(await sourceExists(videoId)).toBe(false);
   });
 
-  it('with more or fewer bytes than declared is refused by MinIO (403) and stores nothing', async () => {
+  it('cannot replace a source once it is stored: the second PUT is refused by MinIO (412 source_exists)', async () => {
+    const { videoId, upload } = await newUpload();
+    expect((await putPresigned(upload.put.url, BODY, 'video/mp4')).status).toBe(200);
+    const again = await putPresigned(upload.put.url, randomBytes(BODY.length), 'video/mp4');
+    expect({ status: again.status, error: errorOf(again.text) }).toEqual({ status: 412, error: 'source_exists' });
+    expect(await objectSha256(videoKeys.source(videoId))).toBe(sha256(BODY));
+  });
+
+  it('without the If-None-Match header it was signed with is refused, and stores nothing', async () => {
+    const { videoId, upload } = await newUpload();
+    const res = await putPresigned(upload.put.url, BODY, 'video/mp4', {});
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(['upload_invalid', 'upload_refused']).toContain(errorOf(res.text));
+    expect(await sourceExists(videoId)).toBe(false);
+  });
+
+  it('with more or fewer bytes than declared is refused by MinIO (403 upload_refused) and stores nothing', async () => {
     const { videoId, upload } = await newUpload();
     for (const body of [Buffer.concat([BODY, BODY]), BODY.subarray(1)]) {
       const res = await putPresigned(upload.put.url, body, 'video/mp4');
-      expect({ status: res.status, code: s3ErrorCode(res.text) }).toEqual({ status: 403, code: 'SignatureDoesNotMatch' });
+      expect({ status: res.status, error: errorOf(res.text) }).toEqual({ status: 403, error: 'upload_refused' });
     }
     expect(await sourceExists(videoId)).toBe(false);
   });
@@ -64,7 +93,7 @@ describe('a presigned PUT', () => {
     const res = await fetch(upload.put.url, {
       method: 'PUT',
       body: BODY,
-      headers: { 'Content-Type': 'video/mp4', 'x-amz-copy-source': `/${BUCKET}/videos/demo/hls/master.m3u8`, 'x-amz-meta-owner': 'mallory' },
+      headers: { 'Content-Type': 'video/mp4', 'If-None-Match': '*', 'x-amz-copy-source': `/${BUCKET}/videos/demo/hls/master.m3u8`, 'x-amz-meta-owner': 'mallory' },
     });
     expect(res.status).toBe(200);
     // What is stored is the body sent, not the demo's playlist; no metadata came along.
@@ -73,16 +102,16 @@ describe('a presigned PUT', () => {
     expect(stat.metaData).not.toHaveProperty('owner');
   });
 
-  it('with a tampered signature is refused (403 SignatureDoesNotMatch)', async () => {
+  it('with a tampered signature is refused (403 upload_refused)', async () => {
     const { videoId, upload } = await newUpload();
     const tampered = upload.put.url.replace(/(X-Amz-Signature=)(.)/, (_, p: string, c: string) => p + (c === 'a' ? 'b' : 'a'));
     expect(tampered).not.toBe(upload.put.url);
     const res = await putPresigned(tampered, BODY, 'video/mp4');
-    expect({ status: res.status, code: s3ErrorCode(res.text) }).toEqual({ status: 403, code: 'SignatureDoesNotMatch' });
+    expect({ status: res.status, error: errorOf(res.text) }).toEqual({ status: 403, error: 'upload_refused' });
     expect(await sourceExists(videoId)).toBe(false);
   });
 
-  it('after its expiry is refused (403 AccessDenied, "expired")', async () => {
+  it('after its expiry is refused (403 upload_refused)', async () => {
     const { videoId } = await newUpload();
     // Signed the way the auth service signs, but for one second only.
     const publicClient = minioClient({ ...testConfig.minio, endpoint: ORIGIN }, testConfig.minio.auth);
@@ -90,16 +119,15 @@ describe('a presigned PUT', () => {
     const expiresAt = signedAt(url) + 1_000;
     // Waiting for a clock, not for a service: X-Amz-Date has whole seconds.
     await new Promise((r) => setTimeout(r, Math.max(0, expiresAt + 1_000 - Date.now())));
-    const res = await putPresigned(url, BODY, 'video/mp4');
-    expect({ status: res.status, code: s3ErrorCode(res.text) }).toEqual({ status: 403, code: 'AccessDenied' });
-    expect(res.text).toMatch(/expired/i);
+    const res = await putPresigned(url, BODY, 'video/mp4', {});
+    expect({ status: res.status, error: errorOf(res.text) }).toEqual({ status: 403, error: 'upload_refused' });
     expect(await sourceExists(videoId)).toBe(false);
   });
 
   it('without any signature is refused by nginx (403 signature_missing) before MinIO', async () => {
     const { videoId, upload } = await newUpload();
     const res = await putPresigned(upload.put.url.split('?')[0]!, BODY, 'video/mp4');
-    expect({ status: res.status, body: JSON.parse(res.text) }).toEqual({ status: 403, body: { error: 'signature_missing' } });
+    expect({ status: res.status, body: JSON.parse(res.text) }).toEqual({ status: 403, body: jsonError('signature_missing') });
     expect(await sourceExists(videoId)).toBe(false);
   });
 
@@ -107,7 +135,7 @@ describe('a presigned PUT', () => {
     const { upload } = await newUpload();
     for (const url of [upload.put.url, upload.put.url.split('?')[0]!]) {
       const res = await fetch(url);
-      expect({ url, status: res.status, body: await res.json() }).toEqual({ url, status: 405, body: { error: 'method_not_allowed' } });
+      expect({ url, status: res.status, body: await res.json() }).toEqual({ url, status: 405, body: jsonError('method_not_allowed') });
     }
   });
 });
@@ -130,12 +158,40 @@ describe('a presigned POST policy (HTML form upload)', () => {
     expect(await objectSha256(videoKeys.source(videoId))).toBe(sha256(BODY));
   });
 
-  it('with more bytes than declared is refused by MinIO (EntityTooLarge) and stores nothing', async () => {
+  it('with more bytes than declared is refused by MinIO (400 upload_invalid, JSON) and stores nothing', async () => {
     const { videoId, upload } = await newUpload(1_000);
     const res = await postForm(upload.post, randomBytes(1_001));
-    const text = await res.text();
-    expect([400, 403]).toContain(res.status);
-    expect(s3ErrorCode(text)).toBe('EntityTooLarge');
+    expect({ status: res.status, error: errorOf(await res.text()) }).toEqual({ status: 400, error: 'upload_invalid' });
+    expect(storageHeaders(res.headers)).toEqual([]);
+    expect(await sourceExists(videoId)).toBe(false);
+  });
+
+  it('stops working once the transcoder has the upload: the form sent again cannot replace the source', async () => {
+    const { videoId, upload } = await newUpload();
+    expect((await putPresigned(upload.put.url, BODY, 'video/mp4')).status).toBe(200);
+    // MinIO announces the source; the transcoder revokes the upload's session, then takes the job.
+    for (const deadline = Date.now() + 30_000; (await api(`/v1/videos/${videoId}`, { token: uploader })).body.status === 'uploading';) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const res = await postForm(upload.post, randomBytes(BODY.length));
+    expect({ status: res.status, error: errorOf(await res.text()) }).toEqual({ status: 403, error: 'upload_refused' });
+    expect(await objectSha256(videoKeys.source(videoId))).toBe(sha256(BODY));
+  });
+
+  it('accepts only a multipart/form-data form without a query string, refused by nginx before MinIO', async () => {
+    const { videoId, upload } = await newUpload();
+    const form = new FormData();
+    for (const [name, value] of Object.entries(upload.post.fields)) form.append(name, value);
+    form.append('file', new Blob([new Uint8Array(BODY)], { type: 'video/mp4' }), 'clip.mp4');
+    const withQuery = await fetch(`${upload.post.url}?delete=`, { method: 'POST', body: form });
+    expect({ status: withQuery.status, body: await withQuery.json() }).toEqual({ status: 403, body: jsonError('query_not_allowed') });
+    for (const [type, body] of [['application/xml', '<Delete><Object><Key>x</Key></Object></Delete>'], ['application/x-www-form-urlencoded', 'key=x'], ['text/plain', 'x']] as const) {
+      const res = await fetch(upload.post.url, { method: 'POST', headers: { 'Content-Type': type }, body });
+      expect({ type, status: res.status, body: await res.json() }).toEqual({ type, status: 415, body: jsonError('unsupported_media_type') });
+    }
+    const bare = await fetch(upload.post.url, { method: 'POST' });
+    expect(bare.status).toBe(415);
     expect(await sourceExists(videoId)).toBe(false);
   });
 });
@@ -189,14 +245,18 @@ describe('CORS for browser uploads (VIDGATE_CORS_ORIGINS)', () => {
   it('answers a preflight for an allowed origin and exposes the ETag on the PUT', async () => {
     const { upload } = await newUpload();
     const origin = 'http://app.example.test';
-    const preflight = await fetch(upload.put.url, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type' } });
+    const preflight = await fetch(upload.put.url, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type,if-none-match' } });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
     expect(preflight.headers.get('access-control-allow-methods')).toContain('PUT');
-    const put = await fetch(upload.put.url, { method: 'PUT', body: BODY, headers: { Origin: origin, 'Content-Type': 'video/mp4' } });
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/If-None-Match/);
+    const put = await fetch(upload.put.url, { method: 'PUT', body: BODY, headers: { Origin: origin, 'Content-Type': 'video/mp4', 'If-None-Match': '*' } });
     expect(put.status).toBe(200);
     expect(put.headers.get('access-control-allow-origin')).toBe(origin);
     expect(put.headers.get('access-control-expose-headers')).toContain('ETag');
+    // A refusal is readable by the page too.
+    const again = await fetch(upload.put.url, { method: 'PUT', body: BODY, headers: { Origin: origin, 'Content-Type': 'video/mp4', 'If-None-Match': '*' } });
+    expect({ status: again.status, cors: again.headers.get('access-control-allow-origin'), body: await again.json() }).toMatchObject({ status: 412, cors: origin, body: { error: 'source_exists' } });
   });
 
   it('grants nothing to an origin that is not listed', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Client } from 'minio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { minioClient } from '@vidgate/common/minio-store';
+import { assumeUploadSession, revokeUploadSessions } from '@vidgate/common/upload-sessions';
 import { findTool } from '../../services/stack/src/tools.ts';
 import { BUCKET, listKeys, rootClient, s3Outcome } from '../support/media-fixtures.ts';
 import { testConfig } from '../support/test-stack.ts';
@@ -18,7 +19,7 @@ type Area = 'uploads' | 'videos' | 'other';
 const AREAS: Area[] = ['uploads', 'videos', 'other'];
 const RIGHTS: Record<'nginx' | 'auth' | 'transcoder', { objects: Record<Area, Right[]>; list: boolean; multipart: boolean }> = {
   nginx: { objects: { uploads: ['read'], videos: ['read'], other: ['read'] }, list: false, multipart: false },
-  auth: { objects: { uploads: ['read', 'write', 'delete'], videos: ['read', 'write', 'delete'], other: ['read', 'write', 'delete'] }, list: true, multipart: true },
+  auth: { objects: { uploads: [], videos: ['read', 'write'], other: [] }, list: true, multipart: true },
   transcoder: { objects: { uploads: ['read', 'delete'], videos: ['read', 'write', 'delete'], other: [] }, list: true, multipart: false },
 };
 const USERS = Object.keys(RIGHTS) as (keyof typeof RIGHTS)[];
@@ -84,10 +85,12 @@ describe.each(USERS)("%s's MinIO user", (user) => {
     expect(result).toBe(expected.list ? 'allowed' : 'AccessDenied');
   });
 
-  it(`${expected.multipart ? 'can' : 'cannot'} start a multipart upload under uploads/`, async () => {
+  it(`${expected.multipart ? 'can' : 'cannot'} start a multipart upload of a source`, async () => {
+    // Started and aborted, never completed: no object, so no notification.
+    const source = `uploads/it-rights-multipart-${user}/source`;
     const result = await s3Outcome(async () => {
-      const id = await client().initiateNewMultipartUpload(BUCKET, key('uploads', `multipart-${user}.bin`), {});
-      await client().abortMultipartUpload(BUCKET, key('uploads', `multipart-${user}.bin`), id);
+      const id = await client().initiateNewMultipartUpload(BUCKET, source, {});
+      await client().abortMultipartUpload(BUCKET, source, id);
     });
     expect(result).toBe(expected.multipart ? 'allowed' : 'AccessDenied');
   });
@@ -117,5 +120,46 @@ describe('the bucket', () => {
     expect(queues[0]!.Queue).toMatch(/^arn:minio:sqs:[a-z0-9-]*:VIDGATE:webhook$/);
     expect(queues[0]!.Event).toEqual(['s3:ObjectCreated:*']);
     expect(JSON.stringify(queues[0]!.Filter)).toMatch(/"prefix".*"uploads\/".*"suffix".*"\/source"/is);
+  });
+});
+
+describe('one-purpose upload sessions (services/common/src/upload-sessions.ts)', () => {
+  const own = 'uploads/it-sessions-own/source';
+  const sessionClient = async (videoId: string, objectKey: string) =>
+    minioClient(testConfig.minio, await assumeUploadSession(testConfig.minio, testConfig.minio.auth, { videoId, objectKey }, 900));
+  afterAll(async () => {
+    await rootClient.removeObject(BUCKET, own).catch(() => undefined);
+  });
+
+  it('write their own source and nothing else: no other source, no metadata, no reading', async () => {
+    const session = await sessionClient('it-sessions-own', own);
+    expect(await s3Outcome(() => session.putObject(BUCKET, 'uploads/it-sessions-other/source', Buffer.from('x')))).toBe('AccessDenied');
+    expect(await s3Outcome(() => session.putObject(BUCKET, 'videos/it-rights/meta.json', Buffer.from('{}')))).toBe('AccessDenied');
+    expect(await s3Outcome(() => session.putObject(BUCKET, 'uploads/it-sessions-own/source.extra', Buffer.from('x')))).toBe('AccessDenied');
+    expect(await s3Outcome(() => readAll(session, BUCKET, key('videos', 'fixture.bin')))).toBe('AccessDenied');
+    expect(await s3Outcome(() => session.removeObject(BUCKET, key('videos', 'fixture.bin')))).toBe('AccessDenied');
+    expect(await s3Outcome(() => listKeys(session, BUCKET, 'videos/'))).toBe('AccessDenied');
+    expect(await s3Outcome(() => session.putObject(BUCKET, own, Buffer.from('the source')))).toBe('allowed');
+    expect(await readAll(rootClient, BUCKET, own)).toBe('the source');
+  });
+
+  it('stop working once revoked: by the transcoder, by the auth service itself, by nobody else', async () => {
+    const victim = (name: string) => sessionClient(`it-sessions-${name}`, `uploads/it-sessions-${name}/source`);
+    // Multipart starts make no object, so no notification; what a session may do shows in whether one starts.
+    const canStart = async (name: string, session: Client) => s3Outcome(async () => {
+      const id = await session.initiateNewMultipartUpload(BUCKET, `uploads/it-sessions-${name}/source`, {});
+      await clients.auth.abortMultipartUpload(BUCKET, `uploads/it-sessions-${name}/source`, id);
+    });
+    const byTranscoder = await victim('t');
+    const byAuth = await victim('a');
+    expect(await canStart('t', byTranscoder)).toBe('allowed');
+    await revokeUploadSessions(testConfig.minio, testConfig.minio.transcoder, testConfig.minio.auth.accessKey, 'it-sessions-t');
+    expect(await canStart('t', byTranscoder)).toBe('InvalidAccessKeyId');
+    await revokeUploadSessions(testConfig.minio, testConfig.minio.auth, testConfig.minio.auth.accessKey, 'it-sessions-a');
+    expect(await canStart('a', byAuth)).toBe('InvalidAccessKeyId');
+
+    const survivor = await victim('n');
+    await expect(revokeUploadSessions(testConfig.minio, testConfig.minio.nginx, testConfig.minio.auth.accessKey, 'it-sessions-n')).rejects.toMatchObject({ code: 'storage_unavailable' });
+    expect(await canStart('n', survivor)).toBe('allowed');
   });
 });

@@ -70,10 +70,28 @@ export async function createUpload<U extends SingleUpload | MultipartUpload = Si
   return res.body as CreatedUpload<U>;
 }
 
-/** A presigned PUT of the whole file, as a browser or a script would send it. */
-export async function putPresigned(url: string, body: Buffer, contentType: string): Promise<{ status: number; etag: string | null; text: string }> {
-  const res = await fetch(url, { method: 'PUT', headers: { 'Content-Type': contentType }, body: new Uint8Array(body) });
-  return { status: res.status, etag: res.headers.get('etag'), text: await res.text() };
+/** A presigned PUT of the whole file, as a browser or a script would send it: with the headers POST /v1/uploads listed. */
+export async function putPresigned(url: string, body: Buffer, contentType: string, headers: Record<string, string> = { 'If-None-Match': '*' }): Promise<{ status: number; etag: string | null; text: string; headers: Headers }> {
+  const res = await fetch(url, { method: 'PUT', headers: { 'Content-Type': contentType, ...headers }, body: new Uint8Array(body) });
+  return { status: res.status, etag: res.headers.get('etag'), text: await res.text(), headers: res.headers };
+}
+
+/** The JSON error body nginx answers with, or the text when it is not JSON. */
+export function errorOf(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { error?: unknown }).error;
+  } catch {
+    return text;
+  }
+}
+
+/** Headers of MinIO's that must never reach a client. */
+export const storageHeaders = (headers: Headers) => [...headers.keys()].filter((name) => /^x-(amz|minio)-/i.test(name) || (name === 'server' && /minio/i.test(headers.get(name)!)));
+
+/** A part URL used with a body of `size` bytes: its status and our error code. */
+export async function putPart(url: string, size: number): Promise<{ status: number; error: unknown }> {
+  const res = await fetch(url, { method: 'PUT', body: new Uint8Array(size) });
+  return { status: res.status, error: errorOf(await res.text()) };
 }
 
 /** The S3 error code of an XML error body ("SignatureDoesNotMatch", …), or undefined. */

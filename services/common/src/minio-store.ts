@@ -3,7 +3,7 @@ import type { Credentials, StorageConfig } from './config/sections.ts';
 import { AppError } from './errors.ts';
 import type { ObjectStore } from './object-store.ts';
 
-export function minioClientOptions(minio: StorageConfig, credentials: Credentials) {
+export function minioClientOptions(minio: StorageConfig, credentials: Credentials & { sessionToken?: string }) {
   const url = new URL(minio.endpoint);
   return {
     endPoint: url.hostname,
@@ -12,10 +12,11 @@ export function minioClientOptions(minio: StorageConfig, credentials: Credential
     region: minio.region,
     accessKey: credentials.accessKey,
     secretKey: credentials.secretKey,
+    sessionToken: credentials.sessionToken,
   };
 }
 
-export function minioClient(minio: StorageConfig, credentials: Credentials): Client {
+export function minioClient(minio: StorageConfig, credentials: Credentials & { sessionToken?: string }): Client {
   return new Client(minioClientOptions(minio, credentials));
 }
 

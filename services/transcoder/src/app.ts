@@ -6,6 +6,7 @@ import { errorHandler, notFound } from '@vidgate/common/http-errors';
 import type { Logger } from '@vidgate/common/logger';
 import type { JobQueue } from './job-queue.ts';
 import { sourcesInEvent } from './minio-event.ts';
+import type { UploadSealer } from './seal-upload.ts';
 import type { TranscoderMetrics } from './transcoder-metrics.ts';
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -15,8 +16,8 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 }
 
 /** The transcoder's HTTP side: MinIO's webhook, health and metrics. */
-export function createApp(deps: { config: TranscoderConfig; queue: JobQueue; metrics: TranscoderMetrics; logger: Logger }): express.Express {
-  const { config, queue, metrics, logger } = deps;
+export function createApp(deps: { config: TranscoderConfig; queue: JobQueue; sealUpload: UploadSealer; metrics: TranscoderMetrics; logger: Logger }): express.Express {
+  const { config, queue, sealUpload, metrics, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '1mb' }));
@@ -25,7 +26,7 @@ export function createApp(deps: { config: TranscoderConfig; queue: JobQueue; met
     metrics.queueDepth.set(queue.depth);
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.post('/events/minio', (req, res) => {
+  app.post('/events/minio', async (req, res) => {
     if (!tokenMatches(req.get('authorization'), config.transcoder.webhookToken)) {
       metrics.events.inc({ result: 'unauthorized' });
       throw new AppError('token_invalid', 'the webhook token is wrong');
@@ -36,6 +37,7 @@ export function createApp(deps: { config: TranscoderConfig; queue: JobQueue; met
       throw new AppError('invalid_body', 'not a bucket notification');
     }
     for (const { videoId } of sources) {
+      await sealUpload(videoId);
       const added = queue.add(videoId);
       metrics.events.inc({ result: added ? 'queued' : 'duplicate' });
       logger.info({ videoId, added }, added ? 'upload event: job queued' : 'upload event: job already queued or running');

@@ -8,6 +8,7 @@ import { serve } from '@vidgate/common/serve';
 import { createApp } from './app.ts';
 import { createJobQueue } from './job-queue.ts';
 import { findUnfinished } from './reconcile.ts';
+import { createUploadSealer } from './seal-upload.ts';
 import { createTranscodeJob, workRoot } from './transcode-job.ts';
 import { createTranscoderMetrics } from './transcoder-metrics.ts';
 import { loadTranscoderConfig } from './transcoder-config.ts';
@@ -18,7 +19,8 @@ const client = minioClient(config.minio, config.minio.transcoder);
 const objects = createMinioStore(client, config.minio.bucket);
 const videos = createVideoStore(objects);
 const metrics = createTranscoderMetrics();
-const transcode = createTranscodeJob({ config, client, videos, metrics, logger });
+const sealUpload = createUploadSealer({ config, metrics, logger });
+const transcode = createTranscodeJob({ config, client, videos, sealUpload, metrics, logger });
 const queue = createJobQueue({
   concurrency: config.transcoder.concurrency,
   run: transcode,
@@ -30,7 +32,7 @@ await mkdir(workRoot(config), { recursive: true });
 for (const leftover of await readdir(workRoot(config))) await rm(join(workRoot(config), leftover), { recursive: true, force: true });
 
 // Unfinished jobs are not waited for: reconcile resumes them on the next start.
-serve(createApp({ config, queue, metrics, logger }), {
+serve(createApp({ config, queue, sealUpload, metrics, logger }), {
   name: 'transcoder', port: config.transcoder.port, host: config.bindHost, logger,
   details: { concurrency: config.transcoder.concurrency },
 });

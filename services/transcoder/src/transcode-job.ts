@@ -9,12 +9,14 @@ import type { VideoStore } from '@vidgate/common/video-store';
 import { packageHls } from './package-hls.ts';
 import { ProbeError } from './probe.ts';
 import { publishHls, storedRenditions } from './publish-hls.ts';
+import type { UploadSealer } from './seal-upload.ts';
 import type { TranscoderMetrics } from './transcoder-metrics.ts';
 
 export interface TranscodeDeps {
   config: TranscoderConfig;
   client: Client;
   videos: VideoStore;
+  sealUpload: UploadSealer;
   metrics: TranscoderMetrics;
   logger: Logger;
 }
@@ -38,7 +40,7 @@ async function removePrefix(client: Client, bucket: string, prefix: string): Pro
  * readable reason and no half-published renditions.
  */
 export function createTranscodeJob(deps: TranscodeDeps) {
-  const { config, client, videos, metrics, logger } = deps;
+  const { config, client, videos, sealUpload, metrics, logger } = deps;
   const bucket = config.minio.bucket;
 
   return async function transcode(videoId: string): Promise<void> {
@@ -55,6 +57,8 @@ export function createTranscodeJob(deps: TranscodeDeps) {
       metrics.jobs.inc({ outcome: 'skipped' });
       return;
     }
+    // Resumed on start-up, the upload may not have been sealed when its event came.
+    if (video.status === 'uploading') await sealUpload(videoId);
     // Writes are chained, so a late progress write can never land after the final status.
     let writes = Promise.resolve();
     const update = (patch: Partial<Video>) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseEnv, port, seconds, whole, type Env } from '@vidgate/common/config/env';
-import { CREDENTIALS, credentialsSection, PROCESS, processSection, STORAGE, storageSection, WEBHOOK } from '@vidgate/common/config/sections';
+import { CREDENTIALS, credentialsSection, PROCESS, processSection, STORAGE, storageSection, UPLOAD_SESSIONS_PARENT, WEBHOOK } from '@vidgate/common/config/sections';
 
 /** The transcoder's own settings: its port, how many jobs, how long, where, and the webhook token. */
 export const TRANSCODING = {
@@ -21,14 +21,14 @@ export const transcodingSection = (e: z.infer<z.ZodObject<typeof TRANSCODING>>) 
 });
 
 /** Every variable the transcoder reads, and nothing else. */
-export const TRANSCODER_SHAPE = { ...PROCESS, ...STORAGE, ...CREDENTIALS.transcoder, ...TRANSCODING };
+export const TRANSCODER_SHAPE = { ...PROCESS, ...STORAGE, ...CREDENTIALS.transcoder, ...UPLOAD_SESSIONS_PARENT, ...TRANSCODING };
 
 /** The transcoder's configuration, parsed once at start-up: its own MinIO user and the webhook token. */
 export function loadTranscoderConfig(env: Env = process.env) {
   const e = parseEnv(TRANSCODER_SHAPE, env);
   return Object.freeze({
     ...processSection(e),
-    minio: Object.freeze({ ...storageSection(e), transcoder: credentialsSection.transcoder(e) }),
+    minio: Object.freeze({ ...storageSection(e), transcoder: credentialsSection.transcoder(e), uploadSessionsParent: e.VIDGATE_AUTH_S3_ACCESS_KEY }),
     transcoder: transcodingSection(e),
   });
 }

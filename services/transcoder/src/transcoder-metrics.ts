@@ -11,6 +11,7 @@ export function createTranscoderMetrics() {
     jobs: new client.Counter({ name: 'vidgate_transcode_jobs_total', help: 'Transcode jobs by outcome (ready, failed, skipped)', labelNames: ['outcome'], registers: [registry] }),
     duration: new client.Histogram({ name: 'vidgate_transcode_duration_seconds', help: 'Wall time of finished transcode jobs', labelNames: ['outcome'], buckets: [5, 15, 30, 60, 120, 300, 600, 1800, 3600], registers: [registry] }),
     events: new client.Counter({ name: 'vidgate_upload_events_total', help: 'Bucket notifications received, by what was done with them', labelNames: ['result'], registers: [registry] }),
+    sealed: new client.Counter({ name: 'vidgate_upload_seals_total', help: 'Completed uploads whose upload URLs were revoked, by result', labelNames: ['result'], registers: [registry] }),
     queueDepth: new client.Gauge({ name: 'vidgate_transcode_queue_depth', help: 'Jobs queued or running', registers: [registry] }),
   };
 }

@@ -3,13 +3,13 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AuthConfig } from '../auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
-import { videoKeys, type Video } from '@vidgate/common/video';
+import type { Video } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
 import { authenticate } from '../http/authenticate.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { parseBody } from '../http/parse-body.ts';
 import { planUpload } from '../uploads/plan-upload.ts';
-import type { UploadStorage } from '../uploads/upload-storage.ts';
+import type { UploadStorage, UploadUrls } from '../uploads/upload-storage.ts';
 import { nowSeconds } from '@vidgate/common/url-signer';
 
 const PART_BATCH = 100;
@@ -48,12 +48,11 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
   }
 
   /** Each part URL is bound to that part's exact size (the last one is shorter). */
-  async function partUrls(video: { id: string; size: number; uploadId: string; partSize: number }, from: number, count: number) {
+  async function partUrls(urls: UploadUrls, video: { size: number; uploadId: string; partSize: number }, from: number, count: number) {
     const numbers = Array.from({ length: count }, (_, i) => from + i);
-    const key = videoKeys.source(video.id);
     return Promise.all(numbers.map(async (partNumber) => {
       const size = Math.min(video.partSize, video.size - (partNumber - 1) * video.partSize);
-      return { partNumber, size, url: await storage.presignPart(key, video.uploadId, { partNumber, size }, ttl) };
+      return { partNumber, size, url: await urls.part(video.uploadId, { partNumber, size }) };
     }));
   }
 
@@ -66,7 +65,7 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
       throw new AppError('payload_too_large', `the file is larger than the limit of ${config.uploads.maxBytes} bytes`);
     }
     const id = newVideoId();
-    const key = videoKeys.source(id);
+    const urls = await storage.urls(id, ttl);
     const plan = planUpload(body.size, config.uploads);
     const expiresAt = new Date((nowSeconds() + ttl) * 1000).toISOString();
     let upload;
@@ -74,17 +73,17 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
     if (plan.kind === 'single') {
       upload = {
         kind: 'single',
-        put: { method: 'PUT', url: await storage.presignPut(key, body.contentType, body.size, ttl), headers: { 'Content-Type': body.contentType } },
-        post: { method: 'POST', ...(await storage.presignPost(key, body.contentType, body.size, ttl)) },
+        put: { method: 'PUT', url: await urls.put(body.contentType, body.size), headers: { 'Content-Type': body.contentType, 'If-None-Match': '*' } },
+        post: { method: 'POST', ...(await urls.post(body.contentType, body.size)) },
       };
     } else {
-      const uploadId = await storage.createMultipart(key, body.contentType);
+      const uploadId = await storage.createMultipart(id, body.contentType);
       source = { ...source, uploadId, partSize: plan.partSize };
       upload = {
         kind: 'multipart',
         partSize: plan.partSize,
         partCount: plan.partCount,
-        parts: await partUrls({ id, size: body.size, uploadId, partSize: plan.partSize }, 1, Math.min(PART_BATCH, plan.partCount)),
+        parts: await partUrls(urls, { size: body.size, uploadId, partSize: plan.partSize }, 1, Math.min(PART_BATCH, plan.partCount)),
         ...(plan.partCount > PART_BATCH ? { morePartsUrl: `/v1/uploads/${id}/parts?from=${PART_BATCH + 1}&count=${PART_BATCH}` } : {}),
         uploadedPartsUrl: `/v1/uploads/${id}/parts/uploaded`,
         completeUrl: `/v1/uploads/${id}/complete`,
@@ -110,14 +109,14 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
     if (!Number.isInteger(from) || from < 1 || from > partCount || !Number.isInteger(count) || count < 1) {
       throw new AppError('bad_request', `from must be 1..${partCount} and count 1..${PART_BATCH}`);
     }
-    const parts = await partUrls({ id: video.id, size: video.source.size, uploadId, partSize }, from, count);
+    const parts = await partUrls(await storage.urls(video.id, ttl), { size: video.source.size, uploadId, partSize }, from, count);
     res.json({ partSize, partCount, expiresAt: new Date((nowSeconds() + ttl) * 1000).toISOString(), parts });
   });
 
   router.get('/v1/uploads/:id/parts/uploaded', async (req, res) => {
     const video = await openUpload(req);
     if (!video.source.uploadId) throw new AppError('conflict', 'this upload is a single PUT/POST, not multipart');
-    res.json({ parts: await storage.listParts(videoKeys.source(video.id), video.source.uploadId) });
+    res.json({ parts: await storage.listParts(video.id, video.source.uploadId) });
   });
 
   router.post('/v1/uploads/:id/complete', async (req, res) => {
@@ -126,7 +125,7 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
     if (!uploadId || !partSize) throw new AppError('conflict', 'this upload is a single PUT/POST, not multipart');
     const given = parseBody(completeBody, req.body).parts;
     const partCount = Math.ceil(video.source.size / partSize);
-    const uploaded = (await storage.listParts(videoKeys.source(video.id), uploadId)).filter((p) => p.partNumber <= partCount);
+    const uploaded = (await storage.listParts(video.id, uploadId)).filter((p) => p.partNumber <= partCount);
     const missing = Array.from({ length: partCount }, (_, i) => i + 1).filter((n) => !uploaded.some((p) => p.partNumber === n));
     if (missing.length > 0) throw new AppError('conflict', `parts not uploaded yet: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''}`, { missing });
     const bytes = uploaded.reduce((sum, p) => sum + p.size, 0);
@@ -137,14 +136,16 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
     if (given && (given.length !== uploaded.length || !given.every(sameAsStored))) {
       throw new AppError('conflict', 'the parts listed are not the parts uploaded; omit "parts" to complete with what storage holds');
     }
-    await storage.completeMultipart(videoKeys.source(video.id), uploadId, uploaded);
+    await storage.completeMultipart(video.id, uploadId, uploaded);
+    await storage.revokeUrls(video.id);
     metrics.uploads.inc({ kind: 'multipart', outcome: 'completed' });
     res.json({ videoId: video.id, status: 'uploading', statusUrl: `/v1/videos/${video.id}` });
   });
 
   router.delete('/v1/uploads/:id', async (req, res) => {
     const video = await openUpload(req);
-    if (video.source.uploadId) await storage.abortMultipart(videoKeys.source(video.id), video.source.uploadId);
+    await storage.revokeUrls(video.id);
+    if (video.source.uploadId) await storage.abortMultipart(video.id, video.source.uploadId);
     await videos.put({ ...video, status: 'failed', failureReason: 'upload cancelled', updatedAt: new Date().toISOString() });
     metrics.uploads.inc({ kind: video.source.uploadId ? 'multipart' : 'single', outcome: 'aborted' });
     res.status(204).end();
