@@ -3,7 +3,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUrlSigner } from '@vidgate/common/url-signer';
 import { extraConfig, startExtraNginx, type ExtraNginx } from './support/extra-nginx.ts';
-import { contentType, inSeconds, parseJson, putObject, sha256 } from './support/media-fixtures.ts';
+import { contentType, inSeconds, jsonError, parseJson, putObject, sha256 } from './support/media-fixtures.ts';
 import { rawRequest } from './support/raw-http.ts';
 
 // Rotating signing keys on a running origin: add the new key beside the old,
@@ -61,7 +61,7 @@ describe('after a reload that drops "old"', () => {
 
   it('answers 403 key_unknown for a URL signed with "old"', async () => {
     const res = await get(oldUrl);
-    expect({ status: res.status, body: parseJson(res.body), type: contentType(res) }).toEqual({ status: 403, body: { error: 'key_unknown' }, type: 'application/json' });
+    expect({ status: res.status, body: parseJson(res.body), type: contentType(res) }).toEqual({ status: 403, body: jsonError('key_unknown'), type: 'application/json' });
   });
 
   it('still serves a URL signed with "new" before the reload', async () => {

@@ -6,7 +6,7 @@ import { signQueryMd5 } from '@vidgate/common/signing-md5';
 import { findTool } from '../services/stack/src/tools.ts';
 import vectors from '../nginx/signing-vectors.json' with { type: 'json' };
 import { startExtraNginx, type ExtraNginx } from './support/extra-nginx.ts';
-import { BUCKET, contentType, inSeconds, parseJson, putObject, rootClient, tamperSignature } from './support/media-fixtures.ts';
+import { BUCKET, contentType, inSeconds, jsonError, parseJson, putObject, rootClient, tamperSignature } from './support/media-fixtures.ts';
 import { rawRequest, type RawResponse } from './support/raw-http.ts';
 
 // The second signing mode: nginx's native secure_link_md5, keys chosen by kid.
@@ -86,7 +86,7 @@ describe('the md5-mode nginx', () => {
 
   it('refuses an hmac-mode URL', async () => {
     const hmac = vectors.sign[0]!;
-    expect(errorOf(await get(`${hmac.path}?${hmac.query}`))).toEqual({ status: 403, body: { error: 'query_not_allowed' } });
+    expect(errorOf(await get(`${hmac.path}?${hmac.query}`))).toEqual({ status: 403, body: jsonError('query_not_allowed') });
   });
 });
 
@@ -109,13 +109,13 @@ describe('md5-mode rejections', () => {
 
   it.each(cases)('%s', async (_name, target, method, status, error) => {
     const res = await get(target(), method);
-    expect(errorOf(res)).toEqual({ status, body: { error } });
+    expect(errorOf(res)).toEqual({ status, body: jsonError(error) });
     if (status === 405) expect(res.headers.allow).toBe('GET, HEAD');
     expect(res.body.includes(content(OWN_KEY))).toBe(false);
   });
 
   it('a signed URL for a missing key answers 404 not_found', async () => {
-    expect(errorOf(await get(signed('it-md5/missing.ts')))).toEqual({ status: 404, body: { error: 'not_found' } });
+    expect(errorOf(await get(signed('it-md5/missing.ts')))).toEqual({ status: 404, body: jsonError('not_found') });
   });
 
   // A JSON error labelled video/mp2t goes to the player's demuxer.

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, stackPaths } from '../services/stack/src/paths.ts';
 import { isRunning } from '../services/stack/src/managed-process.ts';
+import { jsonError } from './support/media-fixtures.ts';
 
 // `npm start` as an operator meets it: the entry point it runs, on ports of its
 // own, printing a working signed URL; SIGHUP applies a rotated key file;
@@ -79,7 +80,7 @@ describe('npm start', () => {
     await outputMatching(/reloaded; signing with key new/, 30_000);
     const res = await fetch(signedUrl);
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ error: 'key_unknown' });
+    expect(await res.json()).toEqual(jsonError('key_unknown'));
   });
 
   it('stops every child on SIGTERM', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createUrlSigner } from '@vidgate/common/url-signer';
-import { BUCKET, contentType, expectJsonError, parseJson, putObject, rawExchange, rootClient, sha256, inSeconds, tamperSignature } from './support/media-fixtures.ts';
+import { BUCKET, contentType, expectJsonError, inSeconds, jsonError, parseJson, putObject, rawExchange, rootClient, sha256, tamperSignature } from './support/media-fixtures.ts';
 import { rawRequest, type RawResponse } from './support/raw-http.ts';
 import { ORIGIN, testConfig } from './support/test-stack.ts';
 import { tokenFor } from './support/videos.ts';
@@ -112,7 +112,7 @@ describe('HEAD and conditional requests', () => {
   it('If-Match with another ETag answers 412 as JSON, never MinIO\'s XML', async () => {
     const res = await get(signed(KEY), { 'If-Match': '"0123456789abcdef0123456789abcdef"' });
     expect(res.status).toBe(412);
-    expect(parseJson(res.body)).toEqual({ error: 'precondition_failed' });
+    expect(parseJson(res.body)).toEqual(jsonError('precondition_failed'));
     expect(res.body.toString()).not.toContain(BUCKET);
     expectNoStorageLeak(res);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUrlSigner } from '@vidgate/common/url-signer';
 import { startExtraNginx, type ExtraNginx } from './support/extra-nginx.ts';
-import { contentType, inSeconds, parseJson } from './support/media-fixtures.ts';
+import { contentType, inSeconds, jsonError, parseJson } from './support/media-fixtures.ts';
 import { rawRequest, type RawResponse } from './support/raw-http.ts';
 
 // MinIO unreachable: a player must get a quick JSON 502 it can retry, not a
@@ -29,7 +29,7 @@ afterAll(async () => {
 describe('with MinIO on a closed port', () => {
   it('a validly signed request answers 502 storage_unavailable within 3 s', async () => {
     const { res, ms } = await timed(signed('it-down/seg_00000.ts'));
-    expect({ status: res.status, body: parseJson(res.body) }).toEqual({ status: 502, body: { error: 'storage_unavailable' } });
+    expect({ status: res.status, body: parseJson(res.body) }).toEqual({ status: 502, body: jsonError('storage_unavailable') });
     expect(ms).toBeLessThan(3_000);
   });
 
@@ -50,7 +50,7 @@ describe('with MinIO on a closed port', () => {
 
   it('still rejects a bad signature with 403 without asking storage', async () => {
     const { res } = await timed(signed('it-down/a.ts').replace(/kid=[^&]+/, 'kid=unknown'));
-    expect({ status: res.status, body: parseJson(res.body) }).toEqual({ status: 403, body: { error: 'key_unknown' } });
+    expect({ status: res.status, body: parseJson(res.body) }).toEqual({ status: 403, body: jsonError('key_unknown') });
   });
 
   it('keeps serving /healthz', async () => {

@@ -4,7 +4,7 @@ import { canonicalString } from '@vidgate/common/signing';
 import { createUrlSigner } from '@vidgate/common/url-signer';
 import vectors from '../nginx/signing-vectors.json' with { type: 'json' };
 import { linesSince, logCursor } from './support/access-log.ts';
-import { BUCKET, contentType, getObject, inSeconds, parseJson, putObject, rootClient, tamperSignature } from './support/media-fixtures.ts';
+import { BUCKET, contentType, getObject, inSeconds, jsonError, parseJson, putObject, rootClient, tamperSignature } from './support/media-fixtures.ts';
 import { rawRequest, type RawResponse } from './support/raw-http.ts';
 import { ORIGIN, testConfig } from './support/test-stack.ts';
 
@@ -57,7 +57,7 @@ describe('nginx/signing-vectors.json, sent through nginx', () => {
     } else {
       expect({ status: res.status, body: parseJson(res.body), type: contentType(res) }).toEqual({
         status: v.expect.status,
-        body: { error: (v.expect as { error: string }).error },
+        body: jsonError((v.expect as { error: string }).error),
         type: 'application/json',
       });
     }
@@ -149,7 +149,7 @@ describe('tampered requests', () => {
   it.each(tamperCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const res = await send(c);
     expect(leaks(res)).toBe(false);
-    expect({ status: res.status, body: parseJson(res.body), type: contentType(res) }).toEqual({ status: c.status, body: { error: c.error }, type: 'application/json' });
+    expect({ status: res.status, body: parseJson(res.body), type: contentType(res) }).toEqual({ status: c.status, body: jsonError(c.error), type: 'application/json' });
     if (c.status === 405) expect(res.headers.allow).toBe('GET, HEAD');
   });
 

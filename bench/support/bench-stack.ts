@@ -16,6 +16,8 @@ export const BENCH_ENV: Readonly<Record<string, string>> = Object.freeze({
   VIDGATE_MINIO_PORT: '29000',
   VIDGATE_MINIO_CONSOLE_PORT: '29001',
   VIDGATE_PUBLIC_URL: 'http://127.0.0.1:28080',
+  // Every simulated viewer speaks from 127.0.0.1; real ones have addresses of their own.
+  VIDGATE_LIMIT_EXEMPT: '127.0.0.1',
 });
 
 export const DISK_PORT = 28091;

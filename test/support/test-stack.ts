@@ -37,6 +37,9 @@ const PROCESS_ENV: Readonly<Record<string, string>> = Object.freeze({
   VIDGATE_SIGNING_KEY_ID: 'test',
   // Short, so the tests of the deletion bound need not wait the default 30 s.
   VIDGATE_EDGE_CACHE_FRESH: '5',
+  // The suite speaks from 127.0.0.1 and is not limited; the limits test speaks
+  // from 127.0.0.2, which meets the default limits as any client would.
+  VIDGATE_LIMIT_EXEMPT: '127.0.0.1',
 });
 
 /** The operator's checkout of the compose stack under test; undefined for the local stack. */

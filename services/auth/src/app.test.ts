@@ -49,6 +49,7 @@ const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base
 function expectError(res: request.Response, status: number, code: string) {
   expect(res.status, JSON.stringify(res.body)).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
+  expect(res.headers['cache-control']).toBe('no-store');
   expect(Object.keys(res.body).sort()).toEqual(['error', 'message']);
   expect(res.body.error).toBe(code);
   expect(typeof res.body.message).toBe('string');

@@ -1,5 +1,7 @@
 import express from 'express';
 import type { Registry } from 'prom-client';
+import { AppError } from '@vidgate/common/errors';
+import { errorHandler, notFound } from '@vidgate/common/http-errors';
 import type { TailStatus } from './log-tailer.ts';
 
 export interface AppDeps {
@@ -18,11 +20,10 @@ export function createApp({ registry, tailStatus }: AppDeps): express.Express {
   });
   app.get('/healthz', (_req, res) => {
     const { error, lagBytes } = tailStatus();
-    if (error !== undefined) res.status(503).json({ error: 'not_ready', message: 'the access log cannot be followed; the collector log says why' });
-    else res.json({ status: 'ok', pid: process.pid, lagBytes });
+    if (error !== undefined) throw new AppError('not_ready', 'the access log cannot be followed; the collector log says why');
+    res.json({ status: 'ok', pid: process.pid, lagBytes });
   });
-  app.use((_req, res) => {
-    res.status(404).json({ error: 'not_found', message: 'no such endpoint' });
-  });
+  app.use(notFound);
+  app.use(errorHandler());
   return app;
 }

@@ -16,7 +16,8 @@ export function errorHandler(fallback?: ErrorLog): ErrorRequestHandler {
     const log = (req as { log?: ErrorLog }).log ?? fallback;
     if (appError.status >= 500) log?.error({ err, details: appError.details }, appError.message);
     if (res.headersSent) return void res.destroy();
-    res.status(appError.status).json(errorBody(appError));
+    // A refusal is about this request now: no browser or CDN may keep it.
+    res.status(appError.status).set('Cache-Control', 'no-store').json(errorBody(appError));
   };
 }
 

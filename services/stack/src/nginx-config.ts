@@ -44,8 +44,47 @@ export const edgeCacheSection = (e: z.infer<z.ZodObject<typeof EDGE_CACHE>>) => 
   slice: e.VIDGATE_EDGE_CACHE_SLICE,
 });
 
+/**
+ * What one client address may do at the edge, on /v1/ and the upload routes
+ * (media is not limited: every media request carries a signature, and a
+ * player fetches segments in bursts). Sized for a real player and uploader:
+ * starting playback costs about 4 API requests (playback, master, one or two
+ * media playlists), an upload page a few plus one per 100 parts, so 20/s with
+ * a burst of 100 lets some 25 viewers behind one NAT start at once. Refusals
+ * are 429 with Retry-After. EXEMPT lists addresses never limited (monitoring);
+ * TRUSTED_PROXIES the load balancers in front, whose X-Forwarded-For names the
+ * client (the loopback always is one: the HTTPS server hands requests to the
+ * origin server over it). The timeouts end slow or stalled clients.
+ */
+const rate = whole.pipe(z.number().int().min(1).max(100_000));
+const cidrList = z.string().refine((text) => text.split(',').map((t) => t.trim()).filter(Boolean).every((entry) => {
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  return family !== 0 && extra === undefined && (bits === undefined || (/^[0-9]+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+}), 'must be a comma-separated list of addresses or CIDR ranges like 10.0.0.0/8').default('');
+export const EDGE_LIMITS = {
+  VIDGATE_LIMIT_API_RATE: rate.default(20),
+  VIDGATE_LIMIT_API_BURST: rate.default(100),
+  VIDGATE_LIMIT_UPLOAD_RATE: rate.default(20),
+  VIDGATE_LIMIT_UPLOAD_BURST: rate.default(200),
+  VIDGATE_LIMIT_CONNECTIONS: rate.default(100),
+  VIDGATE_LIMIT_EXEMPT: cidrList,
+  VIDGATE_TRUSTED_PROXIES: cidrList,
+  VIDGATE_CLIENT_HEADER_TIMEOUT: whole.pipe(z.number().int().min(1).max(600)).default(10),
+  VIDGATE_CLIENT_BODY_TIMEOUT: whole.pipe(z.number().int().min(1).max(600)).default(20),
+  VIDGATE_SEND_TIMEOUT: whole.pipe(z.number().int().min(1).max(600)).default(30),
+};
+export const edgeLimitsSection = (e: z.infer<z.ZodObject<typeof EDGE_LIMITS>>) => Object.freeze({
+  api: Object.freeze({ rate: e.VIDGATE_LIMIT_API_RATE, burst: e.VIDGATE_LIMIT_API_BURST }),
+  upload: Object.freeze({ rate: e.VIDGATE_LIMIT_UPLOAD_RATE, burst: e.VIDGATE_LIMIT_UPLOAD_BURST }),
+  connections: e.VIDGATE_LIMIT_CONNECTIONS,
+  exempt: Object.freeze(e.VIDGATE_LIMIT_EXEMPT.split(',').map((t) => t.trim()).filter(Boolean)),
+  trustedProxies: Object.freeze(e.VIDGATE_TRUSTED_PROXIES.split(',').map((t) => t.trim()).filter(Boolean)),
+  timeouts: Object.freeze({ header: e.VIDGATE_CLIENT_HEADER_TIMEOUT, body: e.VIDGATE_CLIENT_BODY_TIMEOUT, send: e.VIDGATE_SEND_TIMEOUT }),
+});
+
 /** Every variable nginx's rendered configuration is made from, and nothing else: no JWT secret, no other MinIO user. */
-export const NGINX_SHAPE = { ...PROCESS, ...NGINX_EDGE, ...EDGE_CACHE, ...STORAGE, ...CREDENTIALS.nginx, ...SIGNING_KEYS, ...UPLOAD_EDGE };
+export const NGINX_SHAPE = { ...PROCESS, ...NGINX_EDGE, ...EDGE_CACHE, ...EDGE_LIMITS, ...STORAGE, ...CREDENTIALS.nginx, ...SIGNING_KEYS, ...UPLOAD_EDGE };
 
 /** The configuration `vidgate render-nginx` renders nginx's files from. */
 export function loadNginxConfig(env: Env = process.env) {
@@ -55,6 +94,7 @@ export function loadNginxConfig(env: Env = process.env) {
     ports: Object.freeze({ origin: e.VIDGATE_ORIGIN_PORT }),
     ...nginxEdgeSection(e),
     edgeCache: edgeCacheSection(e),
+    limits: edgeLimitsSection(e),
     minio: Object.freeze({ ...storageSection(e), nginx: credentialsSection.nginx(e) }),
     signing: Object.freeze(signingKeysSection(e)),
     uploads: uploadEdgeSection(e),

@@ -2,6 +2,7 @@ import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { NginxConfig } from './nginx-config.ts';
+import { ERROR_CONTEXTS, renderErrorBodies, renderErrorPages, renderJsonErrors, type ErrorContext } from './nginx-errors.ts';
 import { NGINX_SRC, type StackPaths } from './paths.ts';
 
 const PLACEHOLDER = /\$\{(VIDGATE_[A-Z0-9_]+)\}/g;
@@ -36,6 +37,17 @@ function renderSecrets(config: NginxConfig): string {
 function renderCors(config: NginxConfig): string {
   const allowed = config.uploads.corsOrigins.map((o) => `    "${o}" "${o}";`);
   return ['map $http_origin $vidgate_cors_origin {', '    default "";', ...allowed, '}', ''].join('\n');
+}
+
+/**
+ * The client's address (from the last X-Forwarded-For entry a trusted proxy
+ * added), and $vidgate_limit_key: that address, or empty (never limited) for an
+ * exempt one.
+ */
+function renderLimits(config: NginxConfig): string {
+  const proxies = ['127.0.0.1', ...config.limits.trustedProxies].map((range) => `set_real_ip_from ${range};`);
+  const exempt = config.limits.exempt.map((range) => `    ${range} 1;`);
+  return [...proxies, 'real_ip_header X-Forwarded-For;', 'geo $vidgate_limit_exempt {', '    default 0;', ...exempt, '}', 'map $vidgate_limit_exempt $vidgate_limit_key {', '    1 "";', '    default $binary_remote_addr;', '}', ''].join('\n');
 }
 
 /**
@@ -113,6 +125,14 @@ function nginxVars({ config, paths, workers = 1, generation = '1', layout }: Ngi
     VIDGATE_SIGN_MODE: config.signing.mode,
     VIDGATE_CONFIG_GENERATION: generation,
     VIDGATE_UPLOAD_MAX_BODY: String(config.uploads.maxBytes),
+    VIDGATE_LIMIT_API_RATE: `${config.limits.api.rate}r/s`,
+    VIDGATE_LIMIT_API_BURST: String(config.limits.api.burst),
+    VIDGATE_LIMIT_UPLOAD_RATE: `${config.limits.upload.rate}r/s`,
+    VIDGATE_LIMIT_UPLOAD_BURST: String(config.limits.upload.burst),
+    VIDGATE_LIMIT_CONNECTIONS: String(config.limits.connections),
+    VIDGATE_CLIENT_HEADER_TIMEOUT: `${config.limits.timeouts.header}s`,
+    VIDGATE_CLIENT_BODY_TIMEOUT: `${config.limits.timeouts.body}s`,
+    VIDGATE_SEND_TIMEOUT: `${config.limits.timeouts.send}s`,
   };
 }
 
@@ -134,7 +154,13 @@ export async function renderNginx(options: NginxRenderOptions): Promise<string> 
   for (const [name, text] of Object.entries(options.extra ?? {})) {
     await writeFile(resolve(paths.nginxConf, 'extra', `${name}.conf`), renderTemplate(text, vars));
   }
+  await writeFile(resolve(paths.nginxConf, 'json-errors.conf'), renderJsonErrors(vars.VIDGATE_NGINX_CONF_DIR!));
+  await writeFile(resolve(paths.nginxConf, 'error-bodies.conf'), renderErrorBodies());
+  for (const context of Object.keys(ERROR_CONTEXTS) as ErrorContext[]) {
+    await writeFile(resolve(paths.nginxConf, `error-pages-${context}.conf`), renderErrorPages(context));
+  }
   await writeFile(resolve(paths.nginxConf, 'cors.conf'), renderCors(options.config));
+  await writeFile(resolve(paths.nginxConf, 'limits.conf'), renderLimits(options.config));
   await writeFile(resolve(paths.nginxConf, 'backends.conf'), renderBackends(options.config));
   const secrets = resolve(paths.nginxConf, 'secrets.conf');
   await writeFile(secrets, renderSecrets(options.config), { mode: 0o600 });

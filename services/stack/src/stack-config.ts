@@ -3,7 +3,7 @@ import { CACHE, cacheSection, PLAYBACK, playbackSection } from '@vidgate/auth/au
 import { parseEnv, port, url, type Env } from '@vidgate/common/config/env';
 import { CREDENTIALS, credentialsSection, JWT, jwtSection, PROCESS, processSection, PUBLIC_URL, publicUrlOf, SIGNING, signingSection, STORAGE, storageSection, UPLOADS, uploadsSection } from '@vidgate/common/config/sections';
 import { TRANSCODING, transcodingSection } from '@vidgate/transcoder/transcoder-config';
-import { EDGE_CACHE, edgeCacheSection, NGINX_EDGE, nginxEdgeSection } from './nginx-config.ts';
+import { EDGE_CACHE, EDGE_LIMITS, edgeCacheSection, edgeLimitsSection, NGINX_EDGE, nginxEdgeSection } from './nginx-config.ts';
 
 /**
  * The whole configuration, for what runs every part: the local stack of
@@ -27,6 +27,7 @@ const STACK_SHAPE = {
   ...TRANSCODING,
   ...NGINX_EDGE,
   ...EDGE_CACHE,
+  ...EDGE_LIMITS,
   VIDGATE_DATA_DIR: z.string().default('.vidgate'),
   VIDGATE_COLLECTOR_PORT: port.default(8082),
   VIDGATE_MINIO_CONSOLE_PORT: port.default(9001),
@@ -45,6 +46,7 @@ export function loadConfig(env: Env = process.env) {
     authUpstream: edge.authUpstream,
     resolver: edge.resolver,
     edgeCache: edgeCacheSection(e),
+    limits: edgeLimitsSection(e),
     minio: Object.freeze({
       ...storageSection(e),
       root: credentialsSection.root(e),

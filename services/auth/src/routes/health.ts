@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { AppError } from '@vidgate/common/errors';
 import type { ObjectStore } from '@vidgate/common/object-store';
 
 /**
@@ -16,7 +17,7 @@ export function healthRoutes(store: ObjectStore): Router {
       res.json({ status: 'ready' });
     } catch (err) {
       req.log?.warn({ err }, 'not ready: object storage unreachable');
-      res.status(503).json({ error: 'not_ready', message: 'object storage is unreachable' });
+      throw new AppError('not_ready', 'object storage is unreachable');
     }
   });
   return router;

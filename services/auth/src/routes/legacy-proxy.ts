@@ -1,14 +1,21 @@
-import { Agent } from 'node:http';
+import { Agent, type ServerResponse } from 'node:http';
 import { Router } from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import type { AuthConfig } from '../auth-config.ts';
-import { AppError } from '@vidgate/common/errors';
+import { AppError, errorBody } from '@vidgate/common/errors';
 import { minioClient } from '@vidgate/common/minio-store';
 import { isSafeObjectKey } from '@vidgate/common/object-key';
 import { videoKeys } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
 import { authenticate } from '../http/authenticate.ts';
 import { assertEntitled } from '../videos/entitlement.ts';
+
+const UNAVAILABLE = new AppError('storage_unavailable', 'object storage is unavailable');
+
+/** The proxy writes its own responses, outside express: errors in the one shape all the same. */
+function sendError(res: ServerResponse, error: AppError): void {
+  res.writeHead(error.status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(errorBody(error)));
+}
 
 /**
  * The legacy mode, for comparison and for clients that cannot use signed URLs:
@@ -39,8 +46,7 @@ export function legacyProxyRoutes(deps: { config: AuthConfig; videos: VideoStore
         const status = proxyRes.statusCode ?? 502;
         if (status >= 400) {
           proxyRes.resume();
-          const [code, error] = status === 404 ? [404, 'not_found'] : status === 416 ? [416, 'range_not_satisfiable'] : [502, 'storage_unavailable'];
-          res.writeHead(code, { 'Content-Type': 'application/json' }).end(`{"error":"${error}"}\n`);
+          sendError(res, status === 404 ? new AppError('not_found', 'no such object') : status === 416 ? new AppError('range_not_satisfiable', 'the requested range is outside the object') : UNAVAILABLE);
           return;
         }
         const headers = Object.fromEntries(Object.entries(proxyRes.headers).filter(([name]) => !/^x-(amz|minio)-|^server$/i.test(name)));
@@ -48,7 +54,7 @@ export function legacyProxyRoutes(deps: { config: AuthConfig; videos: VideoStore
         proxyRes.pipe(res);
       },
       error: (_err, _req, res) => {
-        if ('writeHead' in res && !res.headersSent) res.writeHead(502, { 'Content-Type': 'application/json' }).end('{"error":"storage_unavailable"}\n');
+        if ('writeHead' in res && !res.headersSent) sendError(res, UNAVAILABLE);
         else res.destroy();
       },
     },
