@@ -20,6 +20,7 @@ export const PORTABLE_BLACK_BOX = [
   'test/backend-bytes.test.ts',
   'test/edge-cache.test.ts',
   'test/edge-cache-offload.test.ts',
+  'test/nginx-errors.test.ts',
 ];
 
 export default defineConfig({
@@ -32,7 +33,7 @@ export default defineConfig({
           // After the unit project, not beside it: on 2 cores the two would skew each other's timing.
           sequence: { groupOrder: 1 },
           include: ['test/**/*.test.ts'],
-          exclude: ['test/njs-*.test.ts', 'test/prometheus-rules.test.ts', 'test/containers/**', 'test/scale-out/**'],
+          exclude: ['test/njs-*.test.ts', 'test/prometheus-rules.test.ts', 'test/containers/**', 'test/scale-out/**', 'test/logs/**'],
           globalSetup: ['test/support/global-setup.ts'],
           ...blackBox,
         },
@@ -57,6 +58,8 @@ export default defineConfig({
           ...blackBox,
         },
       },
+      // Last, after every stack has run and stopped: the scan of everything they logged.
+      { test: { name: 'logs', sequence: { groupOrder: 4 }, include: ['test/logs/**/*.test.ts'] } },
     ],
   },
 });

@@ -7,6 +7,7 @@
 #   1. unit + stack   the code, then the local stack `npm start` runs
 #   2. containers     the compose deployment on one host (a Docker engine the suite starts)
 #   3. scale-out      the 4-node MinIO layout with replicas, and its faults
+#   4. logs           every log the three stacks wrote, scanned for secrets
 # A phase that fails does not stop the next; the exit status says whether all passed.
 cd "$(dirname "$0")/.."
 status=0
@@ -25,5 +26,6 @@ printf '[npm test] type check: %s s\n' "$(( $(date +%s) - start ))"
 phase "unit and local stack" --project unit --project stack
 phase "compose, one host" --project containers
 phase "compose, scale-out" --project scale-out
+phase "logs of every stack" --project logs
 printf '\n[npm test] all phases: %s s; %s\n' "$(( $(date +%s) - all ))" "$([ $status -eq 0 ] && echo passed || echo FAILED)"
 exit $status

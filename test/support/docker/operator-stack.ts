@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import vectors from '../../../nginx/signing-vectors.json' with { type: 'json' };
 import { seedDemoObject, seedDemoVideo } from '../../../services/stack/src/seed-demo.ts';
 import { loadConfig } from '../../../services/stack/src/stack-config.ts';
-import { containerStackEnv, operatorSettings, PROJECT_NAME } from '../containers.ts';
+import { stackPaths } from '../../../services/stack/src/paths.ts';
+import { containerStackEnv, hostDataDir, operatorSettings, PROJECT_NAME } from '../containers.ts';
 import { acquireStackLock } from '../stack-lock.ts';
 import { operatorCheckout } from './checkout.ts';
 import { describeProject, diskReport, pruneEngine, removeProject, upAndWait } from './compose-stack.ts';
@@ -56,6 +57,10 @@ export async function startOperatorStack(options: OperatorStackOptions): Promise
     say(`disk: ${await diskReport(engine.env)}`);
     return async () => {
       say(`final state:\n${await describeProject(checkout)}`);
+      // Every container's output, kept for the scan of all logs that runs after the suite (test/logs/).
+      const logs = await checkout.compose(['logs', '--no-color', '--timestamps'], 120_000);
+      await mkdir(stackPaths(hostDataDir(options.dir)).logs, { recursive: true });
+      await writeFile(join(stackPaths(hostDataDir(options.dir)).logs, 'compose.log'), logs.stdout + logs.stderr);
       await removeProject(checkout.env, PROJECT_NAME);
       await pruneEngine(checkout.env);
       say(`disk after cleaning up: ${await diskReport(checkout.env)}`);
