@@ -4,7 +4,9 @@
 #   1. the nginx-config one-shot renders nginx's config again from the current
 #      secrets and .env (and refuses a bad configuration: then nothing changes);
 #   2. every validating nginx reloads gracefully (SIGHUP: old workers finish their
-#      downloads, new ones use the new keys) and must show the new generation;
+#      downloads, new ones use the new keys) and must show the new generation. The
+#      signal is sent from inside the container: a `docker kill -s HUP` counts as a
+#      manual stop on some engines and would switch the restart policy off;
 #   3. the auth replicas restart one at a time, each back to healthy before the
 #      next (with one replica, /v1/ answers 502 for those few seconds; media never stops).
 # Run it from the checkout with the same .env as `docker compose up`.
@@ -33,7 +35,7 @@ origins=$(ids origin)
 [ -n "$origins" ] || origins=$(ids nginx)
 for id in $origins; do
     before=$(generation "$id")
-    docker kill -s HUP "$id" >/dev/null
+    docker exec "$id" sh -c 'kill -HUP 1'
     wait_for "nginx $id to load the new config (a refused one is in its error.log)" 30 changed "$id" "$before"
     say "nginx $id reloaded (generation $(generation "$id"))"
 done

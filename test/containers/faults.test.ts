@@ -80,8 +80,11 @@ describe('faults on one host', () => {
     figure(`MinIO restart: media ${media.toFixed(1)} s, auth ready ${ready.toFixed(1)} s, transcoder ${transcoder.toFixed(1)} s after docker compose restart returned; an upload then went through to ready`);
   });
 
-  it("nginx's process killed: Docker restarts the container and the origin answers again", async () => {
+  it("nginx's process killed after a reload.sh: Docker restarts the container and the origin answers again", async () => {
     const id = await onlyContainer('nginx');
+    // A reload must leave the restart policy in force (a `docker kill -s HUP` would not on this engine).
+    const reload = await checkout.run('sh', ['deploy/compose/reload.sh'], 300_000);
+    expect(reload.code, reload.stdout + reload.stderr).toBe(0);
     const restarts = await restartCount(checkout.env, id);
     await killServiceProcess(checkout.env, id);
     const back = await secondsUntil('the origin answers /healthz again', () => answers(`${ORIGIN}/healthz`), RECOVERY_BOUND_MS);

@@ -25,6 +25,12 @@ const USAGE = `usage:
 
 Configuration comes from the same VIDGATE_* environment as the services (see README.md).`;
 
+/** A configuration the command cannot use: the reason alone, without the usage (which would bury it). */
+function refuse(message: string): never {
+  console.error(`vidgate: ${message}`);
+  process.exit(2);
+}
+
 function fail(message: string): never {
   console.error(`vidgate: ${message}\n\n${USAGE}`);
   process.exit(2);
@@ -69,7 +75,7 @@ function load<T>(read: () => T): T {
   try {
     return read();
   } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
+    if (err instanceof ConfigError) refuse(err.message);
     throw err;
   }
 }
