@@ -21,6 +21,7 @@ export const PORTABLE_BLACK_BOX = [
   'test/edge-cache.test.ts',
   'test/edge-cache-offload.test.ts',
   'test/nginx-errors.test.ts',
+  'test/upload-limits.test.ts',
 ];
 
 export default defineConfig({

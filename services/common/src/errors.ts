@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   conflict: 409,
   video_not_ready: 409,
   signature_expired: 410,
+  upload_expired: 410,
   length_required: 411,
   precondition_failed: 412,
   source_exists: 412,
@@ -38,6 +39,7 @@ export const ERROR_CODES = {
   playlist_invalid: 422,
   media_invalid: 422,
   too_many_requests: 429,
+  quota_exceeded: 429,
   request_header_too_large: 431,
   internal: 500,
   not_implemented: 501,
@@ -59,6 +61,8 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: Record<string, unknown>,
+    /** Seconds after which the same request may succeed: sent as Retry-After. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.status = ERROR_CODES[code];

@@ -17,7 +17,9 @@ export function errorHandler(fallback?: ErrorLog): ErrorRequestHandler {
     if (appError.status >= 500) log?.error({ err, details: appError.details }, appError.message);
     if (res.headersSent) return void res.destroy();
     // A refusal is about this request now: no browser or CDN may keep it.
-    res.status(appError.status).set('Cache-Control', 'no-store').json(errorBody(appError));
+    res.status(appError.status).set('Cache-Control', 'no-store');
+    if (appError.retryAfter !== undefined) res.set('Retry-After', String(Math.max(1, Math.ceil(appError.retryAfter))));
+    res.json(errorBody(appError));
   };
 }
 

@@ -62,5 +62,8 @@ export function minioServerEnv(config: Config, eventQueueDir: string): NodeJS.Pr
     MINIO_REGION: config.minio.region,
     MINIO_UPDATE: 'off',
     MINIO_BROWSER_LOGIN_ANIMATION: 'off',
+    // Multipart uploads left open are aborted by MinIO itself once an upload has expired for Vidgate too.
+    MINIO_API_STALE_UPLOADS_EXPIRY: `${config.uploads.expiry}s`,
+    MINIO_API_STALE_UPLOADS_CLEANUP_INTERVAL: '1h',
   };
 }

@@ -37,25 +37,19 @@ function memoryStore(): ObjectStore {
 }
 /** Uploaded parts by video id. */
 const parts = new Map<string, UploadedPart[]>();
-const idOf = (keyOrId: string) => /^uploads\/(.+)\/source$/.exec(keyOrId)?.[1] ?? keyOrId;
 const urls = {
   put: async () => `${config.publicUrl}/media/put?X-Amz-Signature=put`,
   post: async () => ({ url: `${config.publicUrl}/media`, fields: { key: 'k', policy: 'p' } }),
   part: async (_id: string, part: { partNumber: number }) => `${config.publicUrl}/media/part?partNumber=${part.partNumber}`,
 };
-// The upload storage seam is being reshaped (object keys -> video ids with per-upload URLs): this fake answers
-// both shapes until that lands; then the key-based half goes.
-const uploads = {
+const uploads: UploadStorage = {
   urls: async () => urls,
-  presignPut: urls.put,
-  presignPost: urls.post,
-  presignPart: async (_key: string, id: string, part: { partNumber: number }) => urls.part(id, part),
-  createMultipart: async (keyOrId: string) => (parts.set(idOf(keyOrId), []), `upload-${idOf(keyOrId)}`),
-  listParts: async (keyOrId: string) => parts.get(idOf(keyOrId)) ?? [],
+  createMultipart: async (id) => (parts.set(id, []), `upload-${id}`),
+  listParts: async (id) => parts.get(id) ?? [],
   completeMultipart: async () => {},
   abortMultipart: async () => {},
   revokeUrls: async () => {},
-} as unknown as UploadStorage;
+};
 const store = memoryStore();
 const app = createApp(config, { store, uploads, logger: createLogger({ name: 'test', level: 'silent' }) });
 const bearer = (sub: string, role: 'user' | 'admin' = 'user') => `Bearer ${issueToken(config.jwt, { sub, role, premium: false })}`;
@@ -137,6 +131,11 @@ describe('responses of the app match the document', () => {
   it.each([
     ['get', '/v1/videos', '/v1/videos', alice],
     ['get', '/v1/videos', '/v1/videos', undefined],
+    ['get', '/v1/videos', '/v1/videos?limit=1&status=failed', alice],
+    ['get', '/v1/videos', '/v1/videos?limit=1', alice],
+    ['get', '/v1/videos', '/v1/videos?limit=101', alice],
+    ['get', '/v1/videos', '/v1/videos?cursor=bm90LWEtY3Vyc29y', alice],
+    ['get', '/v1/videos', '/v1/videos?page=2', alice],
     ['get', '/v1/videos/{id}', '/v1/videos/failed1', alice],
     ['get', '/v1/videos/{id}', '/v1/videos/ready1', bearer('carol')],
     ['get', '/v1/videos/{id}', '/v1/videos/bobs', alice],

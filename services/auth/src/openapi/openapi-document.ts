@@ -1,5 +1,6 @@
 import type { OpenAPIObject, OperationObject, ParameterObject, PathsObject, ReferenceObject, ResponsesObject, SchemaObject } from 'openapi3-ts/oas31';
 import type { AuthConfig } from '../auth-config.ts';
+import { MAX_PAGE } from '../routes/videos.ts';
 import { ref, schemas, videoIdSchema } from './schemas.ts';
 
 const bearer = [{ bearerAuth: [] }];
@@ -64,7 +65,7 @@ const uploadOperation = (operationId: string, summary: string, success: Response
   summary,
   security: bearer,
   parameters: [videoId],
-  responses: responses(success, [400, 401, 404, 409, 502], extra.requestBody ? BODY_ERRORS : {}),
+  responses: responses(success, [400, 401, 404, 409, 502], { ...(extra.requestBody ? BODY_ERRORS : {}), 410: error('upload_expired: not completed in time; start a new upload') }),
   ...extra,
 });
 
@@ -83,7 +84,17 @@ function paths(config: AuthConfig): PathsObject {
       },
     },
     '/v1/videos': {
-      get: { operationId: 'listMyVideos', summary: "The caller's own videos, newest first", security: bearer, responses: responses({ 200: ok('the videos', ref('VideoList')) }, [401, 502]) },
+      get: {
+        operationId: 'listMyVideos',
+        summary: "The caller's own videos, newest first, a page at a time",
+        security: bearer,
+        parameters: [
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 50 } },
+          { name: 'cursor', in: 'query', required: false, schema: { type: 'string', maxLength: 200 }, description: 'nextCursor of the previous page' },
+          { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: ['uploading', 'processing', 'ready', 'failed'] } },
+        ],
+        responses: responses({ 200: ok('a page of videos; nextCursor when more follow', ref('VideoList')) }, [401, 502], { 400: error('bad_request: a limit, cursor or status that is not valid, or an unknown parameter') }),
+      },
     },
     '/v1/videos/{id}': {
       get: {
@@ -127,7 +138,10 @@ function paths(config: AuthConfig): PathsObject {
         summary: 'Starts a direct upload: presigned URLs for one PUT/POST, or for the parts of a multipart upload',
         security: bearer,
         requestBody: { required: true, content: json(ref('CreateUploadRequest')) },
-        responses: responses({ 201: { ...ok('the upload', ref('CreatedUpload')), links: UPLOAD_LINKS } }, [401, 502], BODY_ERRORS),
+        responses: responses({ 201: { ...ok('the upload', ref('CreatedUpload')), links: UPLOAD_LINKS } }, [401, 502], {
+          ...BODY_ERRORS,
+          429: { ...error('quota_exceeded: too many uploads open, or the daily bytes used'), headers: { 'Retry-After': { description: 'seconds until the quota has room', schema: { type: 'integer', minimum: 1 } } } },
+        }),
       },
     },
     '/v1/uploads/{id}': {

@@ -69,7 +69,7 @@ export const schemas = (config: AuthConfig) => ({
     },
     ['failureReason', 'durationSeconds', 'renditions', 'playbackUrl'],
   ),
-  VideoList: closed({ videos: { type: 'array', items: { $ref: '#/components/schemas/Video' } } }),
+  VideoList: closed({ videos: { type: 'array', items: { $ref: '#/components/schemas/Video' } }, nextCursor: { type: 'string' } }, ['nextCursor']),
   CreateUploadRequest: {
     type: 'object',
     properties: {

@@ -9,6 +9,7 @@ import { authenticate } from '../http/authenticate.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { parseBody } from '../http/parse-body.ts';
 import { planUpload } from '../uploads/plan-upload.ts';
+import { assertWithinQuota, isExpiredUpload, secondsToExpiry, UPLOAD_CANCELLED, UPLOAD_EXPIRED } from '../uploads/upload-limits.ts';
 import type { UploadStorage, UploadUrls } from '../uploads/upload-storage.ts';
 import { nowSeconds } from '@vidgate/common/url-signer';
 
@@ -44,6 +45,13 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
       throw new AppError('video_not_found', `no upload ${req.params.id as string}`);
     }
     if (video.status !== 'uploading' || !video.source) throw new AppError('conflict', `video ${video.id} is ${video.status}, not uploading`);
+    if (isExpiredUpload(video, config.uploads)) {
+      // Ended now, not only refused: MinIO's own cleanup of stale multipart uploads (set to the same expiry) is the backstop.
+      await storage.revokeUrls(video.id);
+      if (video.source.uploadId) await storage.abortMultipart(video.id, video.source.uploadId).catch(() => undefined);
+      await videos.put({ ...video, status: 'failed', failureReason: UPLOAD_EXPIRED, updatedAt: new Date().toISOString() });
+      throw new AppError('upload_expired', `upload ${video.id} was not completed within ${config.uploads.expiry} seconds; start a new one`);
+    }
     return video as Video & { source: NonNullable<Video['source']> };
   }
 
@@ -64,6 +72,7 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
     if (body.size > config.uploads.maxBytes) {
       throw new AppError('payload_too_large', `the file is larger than the limit of ${config.uploads.maxBytes} bytes`);
     }
+    assertWithinQuota(await videos.listByOwner(req.principal!.sub), body.size, config.uploads);
     const id = newVideoId();
     const urls = await storage.urls(id, ttl);
     const plan = planUpload(body.size, config.uploads);
@@ -109,8 +118,9 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
     if (!Number.isInteger(from) || from < 1 || from > partCount || !Number.isInteger(count) || count < 1) {
       throw new AppError('bad_request', `from must be 1..${partCount} and count 1..${PART_BATCH}`);
     }
-    const parts = await partUrls(await storage.urls(video.id, ttl), { size: video.source.size, uploadId, partSize }, from, count);
-    res.json({ partSize, partCount, expiresAt: new Date((nowSeconds() + ttl) * 1000).toISOString(), parts });
+    const lifetime = Math.min(ttl, secondsToExpiry(video, config.uploads));
+    const parts = await partUrls(await storage.urls(video.id, lifetime), { size: video.source.size, uploadId, partSize }, from, count);
+    res.json({ partSize, partCount, expiresAt: new Date((nowSeconds() + lifetime) * 1000).toISOString(), parts });
   });
 
   router.get('/v1/uploads/:id/parts/uploaded', async (req, res) => {
@@ -146,7 +156,7 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
     const video = await openUpload(req);
     await storage.revokeUrls(video.id);
     if (video.source.uploadId) await storage.abortMultipart(video.id, video.source.uploadId);
-    await videos.put({ ...video, status: 'failed', failureReason: 'upload cancelled', updatedAt: new Date().toISOString() });
+    await videos.put({ ...video, status: 'failed', failureReason: UPLOAD_CANCELLED, updatedAt: new Date().toISOString() });
     metrics.uploads.inc({ kind: video.source.uploadId ? 'multipart' : 'single', outcome: 'aborted' });
     res.status(204).end();
   });

@@ -132,16 +132,28 @@ export const UPLOADS = {
   VIDGATE_UPLOAD_PART_SIZE: whole.pipe(z.number().int().min(5 * 1024 ** 2).max(5 * 1024 ** 3)).default(16 * 1024 ** 2),
   VIDGATE_UPLOAD_URL_TTL: whole.pipe(z.number().int().positive().max(7 * 86_400)).default(21_600),
   VIDGATE_UPLOAD_CONTENT_TYPES: z.string().default('video/mp4,video/quicktime,video/webm,video/x-matroska,video/mpeg,video/x-msvideo,video/mp2t,video/3gpp'),
+  VIDGATE_UPLOAD_EXPIRY: whole.pipe(z.number().int().positive()).default(86_400),
+  VIDGATE_UPLOAD_MAX_OPEN: whole.pipe(z.number().int().positive()).default(20),
+  VIDGATE_UPLOAD_DAILY_BYTES: whole.pipe(z.number().int().positive()).default(100 * 1024 ** 3),
 };
 const list = (text: string) => Object.freeze(text.split(',').map((t) => t.trim()).filter(Boolean));
 export const uploadEdgeSection = (e: Parsed<typeof UPLOAD_EDGE>) => Object.freeze({ maxBytes: e.VIDGATE_UPLOAD_MAX_BYTES, corsOrigins: list(e.VIDGATE_CORS_ORIGINS) });
-export const uploadsSection = (e: Parsed<typeof UPLOADS>) => Object.freeze({
-  ...uploadEdgeSection(e),
-  multipartThreshold: e.VIDGATE_UPLOAD_MULTIPART_THRESHOLD,
-  partSize: e.VIDGATE_UPLOAD_PART_SIZE,
-  urlTtl: e.VIDGATE_UPLOAD_URL_TTL,
-  contentTypes: list(e.VIDGATE_UPLOAD_CONTENT_TYPES),
-});
+export function uploadsSection(e: Parsed<typeof UPLOADS>) {
+  // An upload's URLs must stop working before the upload expires, and one upload of the largest size must fit in a day.
+  if (e.VIDGATE_UPLOAD_EXPIRY < e.VIDGATE_UPLOAD_URL_TTL) throw new ConfigError('VIDGATE_UPLOAD_EXPIRY must be at least VIDGATE_UPLOAD_URL_TTL');
+  if (e.VIDGATE_UPLOAD_DAILY_BYTES < e.VIDGATE_UPLOAD_MAX_BYTES) throw new ConfigError('VIDGATE_UPLOAD_DAILY_BYTES must be at least VIDGATE_UPLOAD_MAX_BYTES');
+  return Object.freeze({
+    ...uploadEdgeSection(e),
+    multipartThreshold: e.VIDGATE_UPLOAD_MULTIPART_THRESHOLD,
+    partSize: e.VIDGATE_UPLOAD_PART_SIZE,
+    urlTtl: e.VIDGATE_UPLOAD_URL_TTL,
+    contentTypes: list(e.VIDGATE_UPLOAD_CONTENT_TYPES),
+    /** Seconds after creation when an unfinished upload expires: no more URLs, its multipart upload aborted. */
+    expiry: e.VIDGATE_UPLOAD_EXPIRY,
+    /** Per user: uploads open at once, and bytes of uploads started in any 24 hours. */
+    quota: Object.freeze({ open: e.VIDGATE_UPLOAD_MAX_OPEN, dailyBytes: e.VIDGATE_UPLOAD_DAILY_BYTES }),
+  });
+}
 export type UploadsConfig = ReturnType<typeof uploadsSection>;
 
 /** The webhook token MinIO's upload notifications carry: MinIO sends it, the transcoder checks it. */
