@@ -5,9 +5,8 @@
  *
  *   node --import tsx bench/transcode.ts     (BENCH_SOURCE_SECONDS=60)
  */
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageHls } from '../services/transcoder/src/package-hls.ts';
 import { generateTestVideo } from '../services/transcoder/src/test-video.ts';

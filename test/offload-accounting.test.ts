@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { notMetrics, parseMetrics, scrapeAfter, scrapeAuth, scrapeCollector, settledCollector, sum, type Sample } from './support/prometheus.ts';
+import { notMetrics, scrapeAfter, scrapeAuth, scrapeCollector, settledCollector, sum, type Sample } from './support/prometheus.ts';
 import { ORIGIN, testConfig } from './support/test-stack.ts';
 import { DEMO_ID, playback, segmentUris, tokenFor, variantUris } from './support/videos.ts';
 import { pollUntil } from './support/poll.ts';

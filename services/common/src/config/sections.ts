@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KID } from '../signing.ts';
-import { bool, ConfigError, port, seconds, url, whole } from './env.ts';
+import { ConfigError, port, seconds, url, whole } from './env.ts';
 
 /**
  * The parts of the configuration that more than one process reads. Each part
