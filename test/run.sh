@@ -1,9 +1,10 @@
 #!/bin/sh
-# `npm test` after bootstrap: the type check, then every test, in three vitest
-# runs one after the other, because vitest starts the global setup of every
-# project it runs before any test, and the local stack and the two compose
-# stacks must not be up at once on a 2-core machine:
+# `npm test` after bootstrap: the type check and the lint, then every test, in
+# three vitest runs one after the other, because vitest starts the global setup
+# of every project it runs before any test, and the local stack and the two
+# compose stacks must not be up at once on a 2-core machine:
 #   0. npm run typecheck   every workspace, test/ and bench/
+#      npm run lint        typescript-eslint on the same TypeScript (eslint.config.js)
 #   1. unit + stack   the code, then the local stack `npm start` runs
 #   2. containers     the compose deployment on one host (a Docker engine the suite starts)
 #   3. scale-out      the 4-node MinIO layout with replicas, and its faults
@@ -23,6 +24,10 @@ start=$(date +%s)
 printf '[npm test] type check\n'
 npm run --silent typecheck || status=1
 printf '[npm test] type check: %s s\n' "$(( $(date +%s) - start ))"
+start=$(date +%s)
+printf '[npm test] lint\n'
+npm run --silent lint || status=1
+printf '[npm test] lint: %s s\n' "$(( $(date +%s) - start ))"
 phase "unit and local stack" --project unit --project stack
 phase "compose, one host" --project containers
 phase "compose, scale-out" --project scale-out
