@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Four projects. npm test runs them in two vitest runs (test/run.sh), because
+ * Five projects. npm test runs them in four vitest runs (test/run.sh), because
  * vitest starts every selected project's global setup before any test: the
  * local stack (unit, stack) and the compose stacks (containers, scale-out) must
  * not be up at once on a 2-core machine.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # `npm test` after bootstrap: the type check and the lint, then every test, in
-# three vitest runs one after the other, because vitest starts the global setup
+# four vitest runs one after the other, because vitest starts the global setup
 # of every project it runs before any test, and the local stack and the two
 # compose stacks must not be up at once on a 2-core machine:
 #   0. npm run typecheck   every workspace, test/ and bench/
