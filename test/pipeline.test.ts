@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoKeys } from '@vidgate/common/video';
+import { COMMON_ARGS } from '../services/transcoder/src/ffmpeg-args.ts';
+import { runFfmpeg } from '../services/transcoder/src/run-ffmpeg.ts';
 import { generateTestVideo } from '../services/transcoder/src/test-video.ts';
 import { BUCKET, rootClient } from './support/media-fixtures.ts';
 import { hlsObjectEtags, isStackService, minioEvent, playedSeconds, postMinioEvent, scrapeTranscoder, settled, stackPid, waitForVideo, type VideoView } from './support/pipeline.ts';
@@ -87,6 +89,27 @@ describe('an uploaded video', () => {
     expect((await rootClient.statObject(BUCKET, videoKeys.source(id))).size).toBe((await readFile(text)).length);
     const pb = await api(`/v1/videos/${id}/playback`, { token: owner });
     expect(pb).toMatchObject({ status: 409, body: { error: 'video_not_ready' } });
+  });
+
+  // What a hostile uploader tried: a tiny file declaring 8K held the only worker for 16 s at 820 MB;
+  // a playlist named .mp4 had ffprobe open the local files it lists.
+  it.each([
+    ['declares 8K video in a few kilobytes', 'eightk.mp4', 'the video is 7680×4320 (33.2 MP); at most 8.3 MP is accepted'],
+    ['is a playlist naming a local file', 'listing.mp4', 'playlists are not accepted; upload the video file itself'],
+  ])('that %s is refused at probe time, in seconds, with its reason', async (_what, name, reason) => {
+    const file = join(work, name);
+    if (name === 'eightk.mp4') {
+      await runFfmpeg({ args: [...COMMON_ARGS, '-f', 'lavfi', '-i', 'color=c=black:s=7680x4320:r=1:d=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file], durationSeconds: 1 });
+      expect((await readFile(file)).length).toBeLessThan(100_000);
+    } else {
+      await writeFile(file, '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n/etc/hostname\n#EXT-X-ENDLIST\n');
+    }
+    const id = await upload(file, name);
+    const started = Date.now();
+    const { video } = await waitForVideo(id, owner, settled, { timeoutMs: 60_000 });
+    expect({ status: video.status, failureReason: video.failureReason }).toEqual({ status: 'failed', failureReason: reason });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await hlsObjectEtags(id)).toEqual([]);
   });
 });
 

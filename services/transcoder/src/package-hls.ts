@@ -3,6 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { AppError } from '@vidgate/common/errors';
 import { hlsArgs } from './hls-command.ts';
 import { planLadder, type Rendition } from './ladder.ts';
+import { handOver, type MediaLimits, type Sandbox } from './media-limits.ts';
 import { posterArgs } from './poster.ts';
 import { probeVideo, type ProbeResult } from './probe.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
@@ -14,6 +15,10 @@ export interface PackageHlsOptions {
   /** Fractions 0..1 of the ladder encode; 1 means the package is complete. */
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
+  /** Caps on the upload, checked at probe time; none when absent. */
+  limits?: MediaLimits;
+  /** How ffprobe and ffmpeg run (limits, user); as this process when absent. */
+  sandbox?: Sandbox;
 }
 
 export interface PackageResult {
@@ -35,6 +40,7 @@ export async function packageHls(opts: PackageHlsOptions): Promise<PackageResult
   const { outDir } = opts;
   await mkdir(outDir, { recursive: true });
   if ((await readdir(outDir)).length > 0) throw new AppError('conflict', `output folder is not empty: ${outDir}`);
+  if (opts.sandbox) await handOver(outDir, opts.sandbox);
   try {
     return await writePackage(opts);
   } catch (err) {
@@ -46,8 +52,8 @@ export async function packageHls(opts: PackageHlsOptions): Promise<PackageResult
 }
 
 async function writePackage(opts: PackageHlsOptions): Promise<PackageResult> {
-  const { input, outDir, signal } = opts;
-  const probe = await probeVideo(input, { signal });
+  const { input, outDir, signal, sandbox } = opts;
+  const probe = await probeVideo(input, { signal, limits: opts.limits, sandbox });
   const renditions = planLadder(probe);
   const top = renditions[renditions.length - 1];
   if (!top) throw new AppError('internal', 'the ladder plan is empty');
@@ -59,12 +65,14 @@ async function writePackage(opts: PackageHlsOptions): Promise<PackageResult> {
     args: posterArgs({ input, output: posterPath, atSeconds: POSTER_AT_SECONDS, durationSeconds: probe.durationSeconds, width: top.width }),
     durationSeconds: probe.durationSeconds,
     signal,
+    sandbox,
   });
   await runFfmpeg({
     args: hlsArgs({ input, outDir, renditions, hasAudio: probe.hasAudio, frameRate: probe.frameRate }),
     durationSeconds: probe.durationSeconds,
     onProgress: opts.onProgress,
     signal,
+    sandbox,
   });
 
   return { probe, renditions, masterPath: join(outDir, 'master.m3u8'), posterPath, files: await listFiles(outDir) };

@@ -3,13 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMON_ARGS } from './ffmpeg-args.ts';
-import { ProbeError, probeVideo } from './probe.ts';
+import type { MediaLimits } from './media-limits.ts';
+import { ProbeError, probeVideo, type ProbeOptions } from './probe.ts';
+import { runProcess } from './run-process.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
 import { generateTestVideo } from './test-video.ts';
 
 let dir: string;
 let clip: string;
 const at = (name: string): string => join(dir, name);
+const run = async (command: string, args: string[]) => expect((await runProcess({ command, args })).exitCode).toBe(0);
 
 /** Rewrites the clip without re-encoding, so each odd variant costs milliseconds. */
 async function remux(output: string, ...args: string[]): Promise<string> {
@@ -17,7 +20,7 @@ async function remux(output: string, ...args: string[]): Promise<string> {
   return at(output);
 }
 
-async function reasonFor(file: string, opts?: { timeoutMs?: number }): Promise<string> {
+async function reasonFor(file: string, opts?: ProbeOptions): Promise<string> {
   const err: unknown = await probeVideo(file, opts).then(
     () => undefined,
     (e: unknown) => e,
@@ -61,13 +64,30 @@ describe('probeVideo', () => {
   it('refuses media that is not a video', async () => {
     expect(await reasonFor(await remux('tone.m4a', '-vn', '-c', 'copy'))).toBe('no video stream found');
     expect(await reasonFor(await remux('frame.jpg', '-frames:v', '1', '-update', '1'))).toBe('file is a still image, not a video');
-    expect(await reasonFor(await remux('raw.h264', '-c', 'copy', '-f', 'h264'))).toBe('video duration is unknown or zero');
+    expect(await reasonFor(await remux('raw.h264', '-c', 'copy', '-f', 'h264'))).toBe('the h264 format is not accepted; upload MP4, MOV, WebM, MKV, AVI or MPEG');
   });
 
   it('refuses a playlist disguised as a video, which would read other local files', async () => {
     await remux('segment.ts', '-c', 'copy', '-f', 'mpegts');
     await writeFile(at('playlist.mp4'), '#EXTM3U\n#EXT-X-TARGETDURATION:3\n#EXTINF:3,\nsegment.ts\n#EXT-X-ENDLIST\n');
     expect(await reasonFor(at('playlist.mp4'))).toBe('playlists are not accepted; upload the video file itself');
+  });
+
+  it('refuses a playlist without opening a single file it names (a FIFO that would block any reader)', async () => {
+    const fifo = at('listed.fifo');
+    await run('mkfifo', [fifo]);
+    await writeFile(at('fifo-playlist.mp4'), `#EXTM3U\n#EXT-X-TARGETDURATION:3\n#EXTINF:3,\n${fifo}\n#EXT-X-ENDLIST\n`);
+    // Opened, the FIFO would hold ffprobe until the timeout; refused by the format whitelist, it is never touched.
+    expect(await reasonFor(at('fifo-playlist.mp4'), { timeoutMs: 5_000 })).toBe('playlists are not accepted; upload the video file itself');
+  });
+
+  it('refuses in seconds what the limits do not take: size, frame rate, duration, streams', async () => {
+    const roomy: MediaLimits = { maxPixels: 640 * 360, maxFrameRate: 30, maxDurationSeconds: 4, maxStreams: 2, memoryBytes: 2 ** 32, cpuSeconds: 60 };
+    expect(await probeVideo(clip, { limits: roomy })).toMatchObject({ width: 640, height: 360 });
+    expect(await reasonFor(clip, { limits: { ...roomy, maxPixels: 640 * 360 - 1 } })).toBe('the video is 640×360 (0.2 MP); at most 0.2 MP is accepted');
+    expect(await reasonFor(clip, { limits: { ...roomy, maxFrameRate: 25 } })).toBe('the video has 30 frames per second; at most 25 are accepted');
+    expect(await reasonFor(clip, { limits: { ...roomy, maxDurationSeconds: 2 } })).toBe('the video lasts 3 s; at most 2 s is accepted');
+    expect(await reasonFor(clip, { limits: { ...roomy, maxStreams: 1 } })).toBe('the file holds 2 streams; at most 1 are accepted');
   });
 
   it('gives up after the timeout', async () => {

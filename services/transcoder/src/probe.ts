@@ -1,5 +1,6 @@
 import { AppError } from '@vidgate/common/errors';
 import { localInputArgs } from './ffmpeg-args.ts';
+import type { MediaLimits, Sandbox } from './media-limits.ts';
 import { runProcess } from './run-process.ts';
 
 export interface ProbeResult {
@@ -27,13 +28,27 @@ export class ProbeError extends AppError {
 export interface ProbeOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Caps on what the upload declares; none when absent. */
+  limits?: MediaLimits;
+  sandbox?: Sandbox;
 }
 
 // Demuxers that open further files named inside the upload: a playlist renamed
-// to .mp4 would have ffmpeg read whatever local files it lists.
+// to .mp4 would have ffmpeg read whatever local files it lists. The format
+// whitelist refuses them (and every other container we do not take) before they
+// read anything; these name the refusal for the uploader.
 const PLAYLIST_FORMATS = new Set(['hls', 'concat', 'dash', 'imf']);
 // A single picture probes as a 0.04 s "video".
 const IMAGE_FORMAT = /^image2$|_pipe$/;
+
+/** The reason for a container off the whitelist, from ffprobe's "[<demuxer> @ 0x…] Format not on whitelist". */
+function refusedFormat(stderr: string): ProbeError | undefined {
+  const demuxer = /\[(\w+) @ [^\]]*\] Format not on whitelist/.exec(stderr)?.[1];
+  if (demuxer === undefined) return undefined;
+  if (PLAYLIST_FORMATS.has(demuxer)) return new ProbeError('playlists are not accepted; upload the video file itself', stderr);
+  if (IMAGE_FORMAT.test(demuxer)) return new ProbeError('file is a still image, not a video', stderr);
+  return new ProbeError(`the ${demuxer} format is not accepted; upload MP4, MOV, WebM, MKV, AVI or MPEG`, stderr);
+}
 
 export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -44,12 +59,29 @@ export async function probeVideo(file: string, opts: ProbeOptions = {}): Promise
     onStdoutLine: (line) => lines.push(line),
     signal: opts.signal,
     timeoutMs,
+    sandbox: opts.sandbox,
   });
   if (outcome.timedOut) {
     throw new ProbeError(`the file could not be read within ${timeoutMs / 1000} s`, outcome.stderrTail);
   }
-  if (outcome.exitCode !== 0) throw new ProbeError('file is not a readable media file', outcome.stderrTail);
-  return interpret(parse(lines.join('\n'), outcome.stderrTail));
+  if (outcome.exitCode !== 0) throw refusedFormat(outcome.stderrTail) ?? new ProbeError('file is not a readable media file', outcome.stderrTail);
+  const output = parse(lines.join('\n'), outcome.stderrTail);
+  const result = interpret(output);
+  if (opts.limits) checkLimits(result, output.streams?.length ?? 0, opts.limits);
+  return result;
+}
+
+/** Refuses, in seconds and before any decoding, an upload that declares more than the transcoder takes on. */
+function checkLimits(probe: ProbeResult, streams: number, limits: MediaLimits): void {
+  const megapixels = (pixels: number) => (pixels / 1e6).toFixed(1);
+  if (probe.width * probe.height > limits.maxPixels) {
+    throw new ProbeError(`the video is ${probe.width}×${probe.height} (${megapixels(probe.width * probe.height)} MP); at most ${megapixels(limits.maxPixels)} MP is accepted`);
+  }
+  if (probe.frameRate > limits.maxFrameRate) throw new ProbeError(`the video has ${Math.round(probe.frameRate)} frames per second; at most ${limits.maxFrameRate} are accepted`);
+  if (probe.durationSeconds > limits.maxDurationSeconds) {
+    throw new ProbeError(`the video lasts ${Math.round(probe.durationSeconds)} s; at most ${limits.maxDurationSeconds} s is accepted`);
+  }
+  if (streams > limits.maxStreams) throw new ProbeError(`the file holds ${streams} streams; at most ${limits.maxStreams} are accepted`);
 }
 
 interface FfprobeStream {
@@ -80,10 +112,6 @@ function parse(json: string, diagnostics: string): FfprobeOutput {
 }
 
 function interpret({ streams = [], format = {} }: FfprobeOutput): ProbeResult {
-  const formatName = format.format_name?.split(',')[0] ?? '';
-  if (PLAYLIST_FORMATS.has(formatName)) throw new ProbeError('playlists are not accepted; upload the video file itself');
-  if (IMAGE_FORMAT.test(formatName)) throw new ProbeError('file is a still image, not a video');
-
   // Cover art in an audio file shows up as a one-frame video stream.
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   if (!video) throw new ProbeError('no video stream found');

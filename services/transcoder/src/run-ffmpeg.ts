@@ -1,4 +1,5 @@
 import { AppError } from '@vidgate/common/errors';
+import type { Sandbox } from './media-limits.ts';
 import { runProcess } from './run-process.ts';
 
 export interface RunFfmpegOptions {
@@ -9,6 +10,7 @@ export interface RunFfmpegOptions {
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
   timeoutMs?: number;
+  sandbox?: Sandbox;
 }
 
 /**
@@ -24,6 +26,7 @@ export async function runFfmpeg(opts: RunFfmpegOptions): Promise<void> {
     onStdoutLine: progress.line,
     signal: opts.signal,
     timeoutMs: opts.timeoutMs,
+    sandbox: opts.sandbox,
   });
   if (outcome.timedOut) {
     throw new AppError('transcode_failed', `ffmpeg timed out after ${opts.timeoutMs} ms\n${outcome.stderrTail}`);

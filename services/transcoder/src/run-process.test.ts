@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@vidgate/common/errors';
+import { sandboxFor, type MediaLimits } from './media-limits.ts';
 import { runProcess } from './run-process.ts';
 
 describe('runProcess', () => {
@@ -46,4 +47,21 @@ describe('runProcess', () => {
     await expect(run).rejects.toBeInstanceOf(AppError);
     await expect(run).rejects.toMatchObject({ code: 'internal', message: /ENOENT/ });
   });
+
+  it('runs a sandboxed command under its CPU and memory limits, as nobody when this process is root', async () => {
+    const limits = { memoryBytes: 512 * 1024 * 1024, cpuSeconds: 90 } as MediaLimits;
+    const lines: string[] = [];
+    const outcome = await runProcess({ command: 'sh', args: ['-c', 'echo "$(id -u) $(ulimit -v) $(ulimit -t)"'], onStdoutLine: (l) => lines.push(l), sandbox: sandboxFor(limits) });
+    expect(outcome.exitCode).toBe(0);
+    const uid = process.getuid!() === 0 ? 65_534 : process.getuid!();
+    expect(lines).toEqual([`${uid} ${512 * 1024} 90`]);
+  });
+
+  it('a sandboxed command that asks for more memory than its limit fails', async () => {
+    const limits = { memoryBytes: 64 * 1024 * 1024, cpuSeconds: 90 } as MediaLimits;
+    // ffmpeg allocating a 8K frame buffer pool: far above 64 MiB of address space.
+    const outcome = await runProcess({ command: 'ffmpeg', args: ['-hide_banner', '-nostdin', '-f', 'lavfi', '-i', 'color=s=7680x4320:d=0.1', '-f', 'null', '-'], sandbox: sandboxFor(limits) });
+    expect(outcome.exitCode).not.toBe(0);
+  });
 });
+

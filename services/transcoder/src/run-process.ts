@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { AppError } from '@vidgate/common/errors';
+import { sandboxedCommand, type Sandbox } from './media-limits.ts';
 
 export interface RunProcessOptions {
   command: string;
@@ -14,6 +15,8 @@ export interface RunProcessOptions {
   killGraceMs?: number;
   /** How many of the last stderr lines to keep for error messages. */
   stderrLines?: number;
+  /** Runs the command under CPU and memory limits, as an unprivileged user when this process is root. */
+  sandbox?: Sandbox;
 }
 
 export interface ProcessOutcome {
@@ -37,7 +40,8 @@ export function runProcess(opts: RunProcessOptions): Promise<ProcessOutcome> {
   if (signal?.aborted) return Promise.reject(signal.reason);
 
   return new Promise((resolve, reject) => {
-    const child = spawn(opts.command, opts.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { command, args } = opts.sandbox ? sandboxedCommand(opts.sandbox, opts.command, opts.args) : opts;
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts.sandbox?.user });
     const stdout = lineSplitter((line) => opts.onStdoutLine?.(line));
     const tail: string[] = [];
     const keep = opts.stderrLines ?? 20;

@@ -9,6 +9,7 @@ import { createApp } from './app.ts';
 import { createJobQueue } from './job-queue.ts';
 import { findUnfinished } from './reconcile.ts';
 import { createUploadSealer } from './seal-upload.ts';
+import { sandboxFor, sandboxProblem } from './media-limits.ts';
 import { createTranscodeJob, workRoot } from './transcode-job.ts';
 import { createTranscoderMetrics } from './transcoder-metrics.ts';
 import { loadTranscoderConfig } from './transcoder-config.ts';
@@ -20,7 +21,8 @@ const objects = createMinioStore(client, config.minio.bucket);
 const videos = createVideoStore(objects);
 const metrics = createTranscoderMetrics();
 const sealUpload = createUploadSealer({ config, metrics, logger });
-const transcode = createTranscodeJob({ config, client, videos, sealUpload, metrics, logger });
+const sandbox = sandboxFor(config.transcoder.limits);
+const transcode = createTranscodeJob({ config, client, videos, sealUpload, metrics, logger, sandbox });
 const queue = createJobQueue({
   concurrency: config.transcoder.concurrency,
   run: transcode,
@@ -30,6 +32,11 @@ const queue = createJobQueue({
 // Restart safety: drop what killed jobs left on disk, pick up what they left unfinished.
 await mkdir(workRoot(config), { recursive: true });
 for (const leftover of await readdir(workRoot(config))) await rm(join(workRoot(config), leftover), { recursive: true, force: true });
+const unreachable = sandboxProblem(workRoot(config), sandbox);
+if (unreachable) {
+  logger.fatal(unreachable);
+  process.exit(2); // a configuration error, as configOrExit exits
+}
 
 // Unfinished jobs are not waited for: reconcile resumes them on the next start.
 serve(createApp({ config, queue, sealUpload, metrics, logger }), {

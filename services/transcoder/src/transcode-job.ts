@@ -6,6 +6,7 @@ import type { TranscoderConfig } from './transcoder-config.ts';
 import type { Logger } from '@vidgate/common/logger';
 import { videoKeys, type Video } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
+import { handOver, type Sandbox } from './media-limits.ts';
 import { packageHls } from './package-hls.ts';
 import { ProbeError } from './probe.ts';
 import { publishHls, storedRenditions } from './publish-hls.ts';
@@ -14,6 +15,8 @@ import type { TranscoderMetrics } from './transcoder-metrics.ts';
 
 export interface TranscodeDeps {
   config: TranscoderConfig;
+  /** How ffprobe and ffmpeg run: limits, and the user when this process is root. */
+  sandbox: Sandbox;
   client: Client;
   videos: VideoStore;
   sealUpload: UploadSealer;
@@ -40,7 +43,7 @@ async function removePrefix(client: Client, bucket: string, prefix: string): Pro
  * readable reason and no half-published renditions.
  */
 export function createTranscodeJob(deps: TranscodeDeps) {
-  const { config, client, videos, sealUpload, metrics, logger } = deps;
+  const { config, client, videos, sealUpload, metrics, logger, sandbox } = deps;
   const bucket = config.minio.bucket;
 
   return async function transcode(videoId: string): Promise<void> {
@@ -69,6 +72,7 @@ export function createTranscodeJob(deps: TranscodeDeps) {
     };
     const started = Date.now();
     const work = await mkdtemp(join(workRoot(config), `${videoId}-`));
+    await handOver(work, sandbox);
     const hlsPrefix = videoKeys.hlsPrefix(videoId);
     try {
       await update({ status: 'processing', progress: 0, failureReason: undefined });
@@ -80,6 +84,8 @@ export function createTranscodeJob(deps: TranscodeDeps) {
         input,
         outDir: join(work, 'hls'),
         signal: AbortSignal.timeout(config.transcoder.timeoutSeconds * 1000),
+        limits: config.transcoder.limits,
+        sandbox,
         onProgress: (fraction) => {
           if (fraction - shown < PROGRESS_STEP) return;
           shown = fraction;

@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseEnv, port, seconds, whole, type Env } from '@vidgate/common/config/env';
+import type { MediaLimits } from './media-limits.ts';
 import { CREDENTIALS, credentialsSection, PROCESS, processSection, STORAGE, storageSection, UPLOAD_SESSIONS_PARENT, WEBHOOK } from '@vidgate/common/config/sections';
 
 /** The transcoder's own settings: its port, how many jobs, how long, where, and the webhook token. */
@@ -10,6 +12,11 @@ export const TRANSCODING = {
   VIDGATE_TRANSCODER_WORK_DIR: z.string().optional(),
   VIDGATE_TRANSCODE_TIMEOUT: seconds.default(3_600),
   VIDGATE_FAILED_UPLOADS: z.enum(['keep', 'delete']).default('keep'),
+  VIDGATE_TRANSCODE_MAX_PIXELS: whole.pipe(z.number().int().positive()).default(3840 * 2160),
+  VIDGATE_TRANSCODE_MAX_FPS: whole.pipe(z.number().int().positive()).default(240),
+  VIDGATE_TRANSCODE_MAX_DURATION: seconds.default(4 * 3600),
+  VIDGATE_TRANSCODE_MAX_STREAMS: whole.pipe(z.number().int().positive()).default(8),
+  VIDGATE_TRANSCODE_MAX_MEMORY_MB: whole.pipe(z.number().int().min(256)).default(4096),
 };
 export const transcodingSection = (e: z.infer<z.ZodObject<typeof TRANSCODING>>) => Object.freeze({
   port: e.VIDGATE_TRANSCODER_PORT,
@@ -18,6 +25,15 @@ export const transcodingSection = (e: z.infer<z.ZodObject<typeof TRANSCODING>>) 
   timeoutSeconds: e.VIDGATE_TRANSCODE_TIMEOUT,
   failedUploads: e.VIDGATE_FAILED_UPLOADS,
   webhookToken: e.VIDGATE_WEBHOOK_TOKEN,
+  limits: Object.freeze<MediaLimits>({
+    maxPixels: e.VIDGATE_TRANSCODE_MAX_PIXELS,
+    maxFrameRate: e.VIDGATE_TRANSCODE_MAX_FPS,
+    maxDurationSeconds: e.VIDGATE_TRANSCODE_MAX_DURATION,
+    maxStreams: e.VIDGATE_TRANSCODE_MAX_STREAMS,
+    memoryBytes: e.VIDGATE_TRANSCODE_MAX_MEMORY_MB * 1024 * 1024,
+    // Every core for the whole timeout: only a process the wall clock failed to stop meets it.
+    cpuSeconds: e.VIDGATE_TRANSCODE_TIMEOUT * availableParallelism(),
+  }),
 });
 
 /** Every variable the transcoder reads, and nothing else. */
