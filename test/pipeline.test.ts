@@ -154,6 +154,36 @@ describe('the upload webhook', () => {
   });
 });
 
+describe('users take turns for the transcoder (one job at a time in the test stack)', () => {
+  it("one user's burst of three uploads does not hold back another user's one: the ready order is A, B, A, A", async () => {
+    const alice = tokenFor(freshId('fair-alice'));
+    const bob = tokenFor(freshId('fair-bob'));
+    const burst: string[] = [];
+    for (let n = 1; n <= 3; n++) burst.push(await upload(shortClip, `burst-${n}.mp4`, alice));
+    // Bob's one upload arrives while Alice's first runs and her other two wait.
+    await waitForVideo(burst[0]!, alice, (v) => v.status === 'processing', { timeoutMs: 30_000, intervalMs: 50 });
+    const single = await upload(shortClip, 'single.mp4', bob);
+    const waited = await eventually('a job waiting, as the metric shows', async () => {
+      const seconds = sum(await scrapeTranscoder(), 'vidgate_transcode_oldest_waiting_seconds');
+      return seconds > 0 ? seconds : undefined;
+    });
+    expect(waited).toBeGreaterThan(0);
+
+    const readyAt = new Map<string, number>();
+    const all = [...burst.map((id) => ({ id, token: alice })), { id: single, token: bob }];
+    for (let polls = 0; readyAt.size < all.length && polls < 1200; polls++) {
+      for (const { id, token } of all) {
+        if (readyAt.has(id)) continue;
+        const res = await api(`/v1/videos/${id}`, { token });
+        if (res.body.status === 'ready' || res.body.status === 'failed') readyAt.set(id, Date.now());
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const order = [...readyAt.entries()].sort((a, b) => a[1] - b[1]).map(([id]) => (id === single ? 'B' : 'A'));
+    expect(order).toEqual(['A', 'B', 'A', 'A']);
+  }, 180_000);
+});
+
 // Kills a local process by its pid file: not applicable when the stack runs in containers.
 describe.skipIf(process.env.VIDGATE_TEST_TARGET === 'containers')('a transcoder killed mid-job', () => {
   it('is restarted by the stack, picks the job up again, and the video ends ready and plays', async () => {

@@ -4,6 +4,7 @@ import type { TranscoderConfig } from './transcoder-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import { errorHandler, notFound } from '@vidgate/common/http-errors';
 import type { Logger } from '@vidgate/common/logger';
+import type { VideoStore } from '@vidgate/common/video-store';
 import type { JobQueue } from './job-queue.ts';
 import { sourcesInEvent } from './minio-event.ts';
 import type { UploadSealer } from './seal-upload.ts';
@@ -16,14 +17,16 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 }
 
 /** The transcoder's HTTP side: MinIO's webhook, health and metrics. */
-export function createApp(deps: { config: TranscoderConfig; queue: JobQueue; sealUpload: UploadSealer; metrics: TranscoderMetrics; logger: Logger }): express.Express {
-  const { config, queue, sealUpload, metrics, logger } = deps;
+export function createApp(deps: { config: TranscoderConfig; queue: JobQueue; videos: VideoStore; sealUpload: UploadSealer; metrics: TranscoderMetrics; logger: Logger }): express.Express {
+  const { config, queue, videos, sealUpload, metrics, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '1mb' }));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok', pid: process.pid, queued: queue.depth }));
   app.get('/metrics', async (_req, res) => {
     metrics.queueDepth.set(queue.depth);
+    metrics.running.set(queue.running);
+    metrics.oldestWaiting.set(queue.oldestWaitingSeconds());
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.post('/events/minio', async (req, res) => {
@@ -38,7 +41,8 @@ export function createApp(deps: { config: TranscoderConfig; queue: JobQueue; sea
     }
     for (const { videoId } of sources) {
       await sealUpload(videoId);
-      const added = queue.add(videoId);
+      // Queued under its owner, so that users take turns; a video without a record is its own owner (the job skips it).
+      const added = queue.add(videoId, (await videos.get(videoId))?.owner ?? videoId);
       metrics.events.inc({ result: added ? 'queued' : 'duplicate' });
       logger.info({ videoId, added }, added ? 'upload event: job queued' : 'upload event: job already queued or running');
     }

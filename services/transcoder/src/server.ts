@@ -25,8 +25,10 @@ const sandbox = sandboxFor(config.transcoder.limits);
 const transcode = createTranscodeJob({ config, client, videos, sealUpload, metrics, logger, sandbox });
 const queue = createJobQueue({
   concurrency: config.transcoder.concurrency,
+  perOwner: config.transcoder.perUser,
   run: transcode,
   onError: (videoId, err) => logger.error({ err, videoId }, 'job crashed'),
+  onBusy: (seconds) => metrics.busy.inc(seconds),
 });
 
 // Restart safety: drop what killed jobs left on disk, pick up what they left unfinished.
@@ -39,14 +41,14 @@ if (unreachable) {
 }
 
 // Unfinished jobs are not waited for: reconcile resumes them on the next start.
-serve(createApp({ config, queue, sealUpload, metrics, logger }), {
+serve(createApp({ config, queue, videos, sealUpload, metrics, logger }), {
   name: 'transcoder', port: config.transcoder.port, host: config.bindHost, logger,
   details: { concurrency: config.transcoder.concurrency },
 });
 
 findUnfinished(objects, videos)
-  .then((ids) => {
-    for (const id of ids) queue.add(id);
-    if (ids.length > 0) logger.info({ videoIds: ids }, 'resuming unfinished videos');
+  .then((unfinished) => {
+    for (const { id, owner } of unfinished) queue.add(id, owner);
+    if (unfinished.length > 0) logger.info({ videoIds: unfinished.map((v) => v.id) }, 'resuming unfinished videos');
   })
   .catch((err) => logger.error({ err }, 'could not list unfinished videos'));

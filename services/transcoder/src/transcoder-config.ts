@@ -9,6 +9,7 @@ export const TRANSCODING = {
   ...WEBHOOK,
   VIDGATE_TRANSCODER_PORT: port.default(8083),
   VIDGATE_TRANSCODER_CONCURRENCY: whole.pipe(z.number().int().min(1).max(16)).default(1),
+  VIDGATE_TRANSCODER_PER_USER: whole.pipe(z.number().int().min(1).max(16)).optional(),
   VIDGATE_TRANSCODER_WORK_DIR: z.string().optional(),
   VIDGATE_TRANSCODE_TIMEOUT: seconds.default(3_600),
   VIDGATE_FAILED_UPLOADS: z.enum(['keep', 'delete']).default('keep'),
@@ -21,6 +22,8 @@ export const TRANSCODING = {
 export const transcodingSection = (e: z.infer<z.ZodObject<typeof TRANSCODING>>) => Object.freeze({
   port: e.VIDGATE_TRANSCODER_PORT,
   concurrency: e.VIDGATE_TRANSCODER_CONCURRENCY,
+  /** One user's jobs running at once (all of them by default; users always take turns). */
+  perUser: e.VIDGATE_TRANSCODER_PER_USER ?? e.VIDGATE_TRANSCODER_CONCURRENCY,
   workDir: e.VIDGATE_TRANSCODER_WORK_DIR,
   timeoutSeconds: e.VIDGATE_TRANSCODE_TIMEOUT,
   failedUploads: e.VIDGATE_FAILED_UPLOADS,

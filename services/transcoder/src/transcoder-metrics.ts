@@ -13,6 +13,9 @@ export function createTranscoderMetrics() {
     events: new client.Counter({ name: 'vidgate_upload_events_total', help: 'Bucket notifications received, by what was done with them', labelNames: ['result'], registers: [registry] }),
     sealed: new client.Counter({ name: 'vidgate_upload_seals_total', help: 'Completed uploads whose upload URLs were revoked, by result', labelNames: ['result'], registers: [registry] }),
     queueDepth: new client.Gauge({ name: 'vidgate_transcode_queue_depth', help: 'Jobs queued or running', registers: [registry] }),
+    running: new client.Gauge({ name: 'vidgate_transcode_jobs_running', help: 'Jobs running now', registers: [registry] }),
+    oldestWaiting: new client.Gauge({ name: 'vidgate_transcode_oldest_waiting_seconds', help: 'How long the longest-waiting job has waited (0: none waits)', registers: [registry] }),
+    busy: new client.Counter({ name: 'vidgate_transcode_busy_seconds_total', help: 'Wall time spent running jobs, summed over this worker\'s slots', registers: [registry] }),
   };
 }
 
