@@ -79,6 +79,13 @@ describe('loadConfig in development', () => {
     expect(load(development()).jwt.secret).not.toBe(first.jwt.secret);
   });
 
+  it('makes only the secrets folder private: folders it creates above it keep the usual mode (nginx reads pages and its cache there)', () => {
+    const parent = join(dir, `fresh-checkout-${++devDirs}`, '.vidgate');
+    load({ VIDGATE_DEV_SECRETS_DIR: join(parent, 'secrets') });
+    expect(statSync(join(parent, 'secrets')).mode & 0o777).toBe(0o700);
+    expect(statSync(parent).mode & 0o005).toBe(0o005); // others may enter and read
+  });
+
   it('refuses to listen beyond this machine with a generated secret, naming the secrets, and allows it once they are set', () => {
     for (const host of ['0.0.0.0', '::', '192.168.1.20', 'video.example.com']) {
       expect(configError(development({ VIDGATE_BIND_HOST: host }))).toMatch(new RegExp(`^VIDGATE_BIND_HOST=${host} is reachable from other machines, and .*VIDGATE_JWT_SECRET.* generated development secret`));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
@@ -57,6 +57,8 @@ function devSecret(env: Env, name: SecretName): string {
   const dir = devSecretsDir(env);
   const file = join(dir, name);
   if (!existsSync(file)) {
+    // Only the secrets folder is private: its parents (.vidgate/ holds nginx's pages and cache too) keep the usual mode.
+    mkdirSync(dirname(dir), { recursive: true });
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const temporary = `${file}.${process.pid}.${randomText()}`;
     writeFileSync(temporary, `${SECRETS[name]()}\n`, { mode: 0o600 });
