@@ -65,6 +65,10 @@ describe('uploads open at once, per user', () => {
     // Until the oldest open upload expires (VIDGATE_UPLOAD_EXPIRY, a day by default).
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(86_400 - 300);
     expect(refused.headers.get('cache-control')).toBe('no-store');
+    // Parallel requests cannot all slip past the check (one auth process: the check and the record are one step per user).
+    const other = tokenFor(freshId('it-quota-parallel'));
+    const statuses = await Promise.all(Array.from({ length: OPEN_LIMIT + 10 }, (_, n) => api('/v1/uploads', { method: 'POST', token: other, body: small(n) }).then((r) => r.status)));
+    expect({ created: statuses.filter((s) => s === 201).length, refused: statuses.filter((s) => s === 429).length }).toEqual({ created: OPEN_LIMIT, refused: 10 });
     // Another user is not affected.
     await createUpload(tokenFor(freshId('it-quota-other')), small(0));
     expect((await api(`/v1/uploads/${ids[0]}`, { method: 'DELETE', token })).status).toBe(204);

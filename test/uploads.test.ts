@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { minioClient } from '@vidgate/common/minio-store';
 import { videoKeys } from '@vidgate/common/video';
@@ -7,6 +8,7 @@ import { scrapeAuth, sum } from './support/prometheus.ts';
 import { ORIGIN, testConfig } from './support/test-stack.ts';
 import { api, createUpload, errorOf, objectSha256, putPresigned, storageHeaders, type SingleUpload } from './support/uploads.ts';
 import { tokenFor } from './support/videos.ts';
+import { eventually } from './support/poll.ts';
 
 // Direct uploads as a client sees them: the auth service hands out presigned
 // URLs for the public origin, signed with a session that may write that one
@@ -43,6 +45,27 @@ describe('a presigned PUT', () => {
     expect(await objectSha256(videoKeys.source(videoId))).toBe(sha256(BODY));
     const stat = await rootClient.statObject(BUCKET, videoKeys.source(videoId));
     expect({ size: stat.size, contentType: stat.metaData['content-type'] }).toEqual({ size: BODY.length, contentType: 'video/mp4' });
+  });
+
+  it('begun before its upload was cancelled, may land, but is not kept: the source is removed, uncounted by any quota', async () => {
+    const { videoId, upload } = await newUpload();
+    const url = new URL(upload.put.url);
+    // Half the body now, the rest after the cancel: MinIO checked the credentials when the request began.
+    const put = new Promise<number>((resolve, reject) => {
+      const req = request(url, { method: 'PUT', headers: { 'Content-Type': 'video/mp4', 'Content-Length': BODY.length, 'If-None-Match': '*' } }, (res) => {
+        res.resume().on('end', () => resolve(res.statusCode!));
+      });
+      req.on('error', reject);
+      req.write(BODY.subarray(0, BODY.length / 2));
+      setTimeout(async () => {
+        const cancelled = await api(`/v1/uploads/${videoId}`, { method: 'DELETE', token: uploader });
+        expect(cancelled.status).toBe(204);
+        req.end(BODY.subarray(BODY.length / 2));
+      }, 300);
+    });
+    expect([200, 403]).toContain(await put);
+    await eventually('the late source removed', async () => ((await sourceExists(videoId)) ? undefined : true), 30_000);
+    expect((await api(`/v1/videos/${videoId}`, { token: uploader })).body).toMatchObject({ status: 'failed', failureReason: 'upload cancelled' });
   });
 
   it('is signed by a one-purpose session, not by the auth service\'s own storage user', async () => {

@@ -40,6 +40,11 @@ export const videoSchema = z.object({
 export type Video = z.infer<typeof videoSchema>;
 export type Rendition = z.infer<typeof renditionSchema>;
 
+/** Why an upload ended without a source: such uploads store no bytes (a source that lands later is removed). */
+export const UPLOAD_CANCELLED = 'upload cancelled';
+export const UPLOAD_EXPIRED = 'upload expired';
+export const endedWithoutSource = (video: Video) => video.status === 'failed' && (video.failureReason === UPLOAD_CANCELLED || video.failureReason === UPLOAD_EXPIRED);
+
 export const videoKeys = {
   meta: (id: string) => `videos/${id}/meta.json`,
   hlsPrefix: (id: string) => `videos/${id}/hls/`,

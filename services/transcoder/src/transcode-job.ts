@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Client } from 'minio';
 import type { TranscoderConfig } from './transcoder-config.ts';
 import type { Logger } from '@vidgate/common/logger';
-import { videoKeys, type Video } from '@vidgate/common/video';
+import { endedWithoutSource, videoKeys, type Video } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
 import { handOver, type Sandbox } from './media-limits.ts';
 import { packageHls } from './package-hls.ts';
@@ -58,6 +58,8 @@ export function createTranscodeJob(deps: TranscodeDeps) {
     if (!video || !stat || (video.status !== 'uploading' && video.status !== 'processing')) {
       logger.info({ videoId, status: video?.status, hasSource: Boolean(stat) }, 'nothing to transcode; event ignored');
       metrics.jobs.inc({ outcome: 'skipped' });
+      // A PUT that began before its upload was cancelled (or expired) lands after it: it must not stay stored, uncounted by any quota.
+      if (video && stat && endedWithoutSource(video)) await client.removeObject(bucket, sourceKey);
       return;
     }
     // Resumed on start-up, the upload may not have been sealed when its event came.

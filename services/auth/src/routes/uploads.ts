@@ -3,13 +3,13 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AuthConfig } from '../auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
-import type { Video } from '@vidgate/common/video';
+import { UPLOAD_CANCELLED, UPLOAD_EXPIRED, type Video } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
 import { authenticate } from '../http/authenticate.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { parseBody } from '../http/parse-body.ts';
 import { planUpload } from '../uploads/plan-upload.ts';
-import { assertWithinQuota, isExpiredUpload, secondsToExpiry, UPLOAD_CANCELLED, UPLOAD_EXPIRED } from '../uploads/upload-limits.ts';
+import { assertWithinQuota, createUserLock, isExpiredUpload, secondsToExpiry } from '../uploads/upload-limits.ts';
 import type { UploadStorage, UploadUrls } from '../uploads/upload-storage.ts';
 import { nowSeconds } from '@vidgate/common/url-signer';
 
@@ -36,6 +36,7 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
   const { config, videos, storage, metrics } = deps;
   const ttl = config.uploads.urlTtl;
   const router = Router();
+  const withUserLock = createUserLock();
   router.use('/v1/uploads', authenticate(config.jwt));
 
   /** The caller's own upload that is still open. */
@@ -72,37 +73,42 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
     if (body.size > config.uploads.maxBytes) {
       throw new AppError('payload_too_large', `the file is larger than the limit of ${config.uploads.maxBytes} bytes`);
     }
-    assertWithinQuota(await videos.listByOwner(req.principal!.sub), body.size, config.uploads);
-    const id = newVideoId();
-    const urls = await storage.urls(id, ttl);
-    const plan = planUpload(body.size, config.uploads);
-    const expiresAt = new Date((nowSeconds() + ttl) * 1000).toISOString();
-    let upload;
-    let source: Video['source'] = { fileName: body.fileName, contentType: body.contentType, size: body.size };
-    if (plan.kind === 'single') {
-      upload = {
-        kind: 'single',
-        put: { method: 'PUT', url: await urls.put(body.contentType, body.size), headers: { 'Content-Type': body.contentType, 'If-None-Match': '*' } },
-        post: { method: 'POST', ...(await urls.post(body.contentType, body.size)) },
-      };
-    } else {
-      const uploadId = await storage.createMultipart(id, body.contentType);
-      source = { ...source, uploadId, partSize: plan.partSize };
-      upload = {
-        kind: 'multipart',
-        partSize: plan.partSize,
-        partCount: plan.partCount,
-        parts: await partUrls(urls, { size: body.size, uploadId, partSize: plan.partSize }, 1, Math.min(PART_BATCH, plan.partCount)),
-        ...(plan.partCount > PART_BATCH ? { morePartsUrl: `/v1/uploads/${id}/parts?from=${PART_BATCH + 1}&count=${PART_BATCH}` } : {}),
-        uploadedPartsUrl: `/v1/uploads/${id}/parts/uploaded`,
-        completeUrl: `/v1/uploads/${id}/complete`,
-        abortUrl: `/v1/uploads/${id}`,
-      };
-    }
-    const now = new Date().toISOString();
-    await videos.create({
-      id, owner: req.principal!.sub, title: body.title ?? body.fileName, visibility: body.visibility, allowedUsers: [],
-      status: 'uploading', progress: 0, renditions: [], source, createdAt: now, updatedAt: now,
+    const owner = req.principal!.sub;
+    // The check and the record it counts are one step per user.
+    const { id, plan, expiresAt, upload } = await withUserLock(owner, async () => {
+      assertWithinQuota(await videos.listByOwner(owner), body.size, config.uploads);
+      const id = newVideoId();
+      const urls = await storage.urls(id, ttl);
+      const plan = planUpload(body.size, config.uploads);
+      const expiresAt = new Date((nowSeconds() + ttl) * 1000).toISOString();
+      let upload;
+      let source: Video['source'] = { fileName: body.fileName, contentType: body.contentType, size: body.size };
+      if (plan.kind === 'single') {
+        upload = {
+          kind: 'single',
+          put: { method: 'PUT', url: await urls.put(body.contentType, body.size), headers: { 'Content-Type': body.contentType, 'If-None-Match': '*' } },
+          post: { method: 'POST', ...(await urls.post(body.contentType, body.size)) },
+        };
+      } else {
+        const uploadId = await storage.createMultipart(id, body.contentType);
+        source = { ...source, uploadId, partSize: plan.partSize };
+        upload = {
+          kind: 'multipart',
+          partSize: plan.partSize,
+          partCount: plan.partCount,
+          parts: await partUrls(urls, { size: body.size, uploadId, partSize: plan.partSize }, 1, Math.min(PART_BATCH, plan.partCount)),
+          ...(plan.partCount > PART_BATCH ? { morePartsUrl: `/v1/uploads/${id}/parts?from=${PART_BATCH + 1}&count=${PART_BATCH}` } : {}),
+          uploadedPartsUrl: `/v1/uploads/${id}/parts/uploaded`,
+          completeUrl: `/v1/uploads/${id}/complete`,
+          abortUrl: `/v1/uploads/${id}`,
+        };
+      }
+      const now = new Date().toISOString();
+      await videos.create({
+        id, owner, title: body.title ?? body.fileName, visibility: body.visibility, allowedUsers: [],
+        status: 'uploading', progress: 0, renditions: [], source, createdAt: now, updatedAt: now,
+      });
+      return { id, plan, expiresAt, upload };
     });
     metrics.uploads.inc({ kind: plan.kind, outcome: 'created' });
     res.status(201).json({ videoId: id, status: 'uploading', statusUrl: `/v1/videos/${id}`, expiresAt, upload });

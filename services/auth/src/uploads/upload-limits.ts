@@ -1,12 +1,8 @@
 import { AppError } from '@vidgate/common/errors';
 import type { UploadsConfig } from '@vidgate/common/config/sections';
-import type { Video } from '@vidgate/common/video';
+import { endedWithoutSource, UPLOAD_EXPIRED, type Video } from '@vidgate/common/video';
 
 const DAY_MS = 86_400_000;
-
-/** Why an upload ended without a source: such uploads stored no bytes. */
-export const UPLOAD_CANCELLED = 'upload cancelled';
-export const UPLOAD_EXPIRED = 'upload expired';
 
 const createdMs = (video: Video) => Date.parse(video.createdAt);
 
@@ -38,7 +34,7 @@ export function assertWithinQuota(owned: readonly Video[], size: number, limits:
     const expiresMs = createdMs(open[open.length - limits.quota.open]!) + limits.expiry * 1000;
     throw new AppError('quota_exceeded', `you have ${open.length} uploads open, the most allowed; finish or cancel one`, { quota: 'open_uploads', limit: limits.quota.open }, (expiresMs - now) / 1000);
   }
-  const stored = (v: Video) => v.source !== undefined && !(v.status === 'failed' && (v.failureReason === UPLOAD_CANCELLED || v.failureReason === UPLOAD_EXPIRED));
+  const stored = (v: Video) => v.source !== undefined && !endedWithoutSource(v);
   const today = current.filter((v) => stored(v) && createdMs(v) > now - DAY_MS).sort((a, b) => createdMs(a) - createdMs(b));
   let used = today.reduce((sum, v) => sum + v.source!.size, 0);
   if (used + size <= limits.quota.dailyBytes) return;
@@ -46,4 +42,25 @@ export function assertWithinQuota(owned: readonly Video[], size: number, limits:
   // The settings guarantee one upload of the largest size fits, so some upload leaving the window makes room.
   const leaving = today.find((v) => (used -= v.source!.size) + size <= limits.quota.dailyBytes)!;
   throw new AppError('quota_exceeded', message, { quota: 'daily_bytes', limit: limits.quota.dailyBytes }, (createdMs(leaving) + DAY_MS - now) / 1000);
+}
+
+/**
+ * Runs `work` for one user after any earlier work for that user has settled:
+ * the quota check and the record it guards happen as one step, so parallel
+ * creations cannot all pass the check (within this process; several auth
+ * replicas can each admit one more).
+ */
+export function createUserLock() {
+  const tails = new Map<string, Promise<unknown>>();
+  return async function withUserLock<T>(user: string, work: () => Promise<T>): Promise<T> {
+    const previous = tails.get(user) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(work);
+    const tail = run.catch(() => undefined);
+    tails.set(user, tail);
+    try {
+      return await run;
+    } finally {
+      if (tails.get(user) === tail) tails.delete(user);
+    }
+  };
 }
