@@ -15,21 +15,29 @@ export interface MediaLimits {
   cpuSeconds: number;
 }
 
-/** The unprivileged user ffprobe and ffmpeg run as when the transcoder runs as root (Debian's nobody/nogroup). */
-const NOBODY = { uid: 65_534, gid: 65_534 } as const;
+/**
+ * The user ffprobe and ffmpeg run as when the transcoder runs as root: an id no
+ * account uses, so a compromised decoder shares no process or file with
+ * anything else (nginx's workers run as nobody, 65534: they hold the signing
+ * keys in memory and own the edge cache).
+ */
+const MEDIA_USER = { uid: 65_533, gid: 65_533 } as const;
+
+/** The only PATH a media tool sees: system folders, never an npm .bin folder a checkout's parents may hold. */
+const SYSTEM_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 export interface Sandbox {
   limits: Pick<MediaLimits, 'memoryBytes' | 'cpuSeconds'>;
-  /** Set when this process is root: the media tools then run as nobody. */
+  /** Set when this process is root: the media tools then run as MEDIA_USER. */
   user?: { uid: number; gid: number };
 }
 
-export const sandboxFor = (limits: MediaLimits): Sandbox => ({ limits, ...(process.getuid?.() === 0 ? { user: NOBODY } : {}) });
+export const sandboxFor = (limits: MediaLimits): Sandbox => ({ limits, ...(process.getuid?.() === 0 ? { user: MEDIA_USER } : {}) });
 
 /** At start-up: the sandbox's user must reach the work folder, or every job would fail as "not a readable media file". */
 export function sandboxProblem(workRoot: string, sandbox: Sandbox): string | undefined {
   if (!sandbox.user) return undefined;
-  const check = spawnSync('sh', ['-c', 'test -x "$1"', 'vidgate-sandbox', workRoot], { ...sandbox.user, stdio: 'ignore' });
+  const check = spawnSync('/bin/sh', ['-c', 'test -x "$1"', 'vidgate-sandbox', workRoot], { ...sandbox.user, stdio: 'ignore', env: { PATH: SYSTEM_PATH } });
   return check.status === 0 ? undefined : `ffmpeg runs as uid ${sandbox.user.uid} (this process is root), which cannot reach ${workRoot}: set VIDGATE_TRANSCODER_WORK_DIR to a folder it can`;
 }
 
@@ -39,13 +47,15 @@ export async function handOver(dir: string, sandbox: Sandbox): Promise<void> {
 }
 
 /**
- * The command line that runs `command` under the limits: sh sets them with
- * ulimit and execs, so the limits bind the media tool and nothing else.
+ * How to run `command` under the limits: /bin/sh sets them with ulimit and
+ * execs, so the limits bind the media tool and nothing else; the command is
+ * found on the system PATH only, and sees no other environment.
  */
-export function sandboxedCommand(sandbox: Sandbox, command: string, args: readonly string[]): { command: string; args: string[] } {
+export function sandboxedCommand(sandbox: Sandbox, command: string, args: readonly string[]): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
   const { cpuSeconds, memoryBytes } = sandbox.limits;
   return {
-    command: 'sh',
+    command: '/bin/sh',
     args: ['-c', 'ulimit -t "$1" && ulimit -v "$2" && shift 2 && exec "$@"', 'vidgate-sandbox', String(Math.ceil(cpuSeconds)), String(Math.floor(memoryBytes / 1024)), command, ...args],
+    env: { PATH: SYSTEM_PATH, LC_ALL: 'C' },
   };
 }

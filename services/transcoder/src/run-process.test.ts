@@ -48,13 +48,14 @@ describe('runProcess', () => {
     await expect(run).rejects.toMatchObject({ code: 'internal', message: /ENOENT/ });
   });
 
-  it('runs a sandboxed command under its CPU and memory limits, as nobody when this process is root', async () => {
+  it('runs a sandboxed command under its CPU and memory limits, with the system PATH only, as a user of its own when this process is root', async () => {
     const limits = { memoryBytes: 512 * 1024 * 1024, cpuSeconds: 90 } as MediaLimits;
     const lines: string[] = [];
-    const outcome = await runProcess({ command: 'sh', args: ['-c', 'echo "$(id -u) $(ulimit -v) $(ulimit -t)"'], onStdoutLine: (l) => lines.push(l), sandbox: sandboxFor(limits) });
+    const outcome = await runProcess({ command: 'sh', args: ['-c', 'echo "$(id -u) $(ulimit -v) $(ulimit -t) $PATH"'], onStdoutLine: (l) => lines.push(l), sandbox: sandboxFor(limits) });
     expect(outcome.exitCode).toBe(0);
-    const uid = process.getuid!() === 0 ? 65_534 : process.getuid!();
-    expect(lines).toEqual([`${uid} ${512 * 1024} 90`]);
+    // Not nobody (65534): nginx's workers run as nobody.
+    const uid = process.getuid!() === 0 ? 65_533 : process.getuid!();
+    expect(lines).toEqual([`${uid} ${512 * 1024} 90 /usr/local/bin:/usr/bin:/bin`]);
   });
 
   it('a sandboxed command that asks for more memory than its limit fails', async () => {

@@ -40,8 +40,8 @@ export function runProcess(opts: RunProcessOptions): Promise<ProcessOutcome> {
   if (signal?.aborted) return Promise.reject(signal.reason);
 
   return new Promise((resolve, reject) => {
-    const { command, args } = opts.sandbox ? sandboxedCommand(opts.sandbox, opts.command, opts.args) : opts;
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts.sandbox?.user });
+    const { command, args, env } = opts.sandbox ? sandboxedCommand(opts.sandbox, opts.command, opts.args) : { ...opts, env: process.env };
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env, ...opts.sandbox?.user });
     const stdout = lineSplitter((line) => opts.onStdoutLine?.(line));
     const tail: string[] = [];
     const keep = opts.stderrLines ?? 20;
