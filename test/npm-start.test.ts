@@ -9,7 +9,7 @@ import { jsonError } from './support/media-fixtures.ts';
 
 // `npm start` as an operator meets it: the entry point it runs, on ports of its
 // own, printing a working signed URL; SIGHUP applies a rotated key file;
-// SIGTERM stops every child.
+// Ctrl-C (SIGINT to the process group) stops every child and restarts none.
 const PORT = 18180;
 const ENV = {
   VIDGATE_DATA_DIR: '.vidgate/test-start',
@@ -50,6 +50,8 @@ beforeAll(async () => {
     // No VIDGATE_SIGNING_KEY_ID: the first key in the file signs, so the file alone rotates.
     env: { ...process.env, ...ENV, VIDGATE_SIGNING_KEYS_FILE: keysFile },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own, as a terminal gives it: Ctrl-C is sent to the whole group.
+    detached: true,
   });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -57,7 +59,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (child.exitCode === null) child.kill('SIGKILL');
+  if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
   await rm(work, { recursive: true, force: true });
 });
 
@@ -83,13 +85,17 @@ describe('npm start', () => {
     expect(await res.json()).toEqual(jsonError('key_unknown'));
   });
 
-  it('stops every child on SIGTERM', async () => {
+  it('stops every child on Ctrl-C (SIGINT to the whole process group), restarting none of them', async () => {
     const runDir = stackPaths(ENV.VIDGATE_DATA_DIR).run;
     const pids = await Promise.all(['minio', 'nginx', 'auth', 'transcoder', 'collector'].map(async (n) => Number(await readFile(join(runDir, `${n}.pid`), 'utf8'))));
     expect(pids.every((pid) => pid > 0 && isRunning(pid))).toBe(true);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    child.kill('SIGTERM');
+    process.kill(-child.pid!, 'SIGINT');
     expect(await exited).toBe(0);
+    await new Promise((r) => setTimeout(r, 1_000)); // a service restarted by mistake would be up by now
+    expect(output).not.toMatch(/restarting it/);
     expect(pids.filter(isRunning)).toEqual([]);
+    const left = await Promise.all(['auth', 'transcoder', 'collector'].map((n) => readFile(join(runDir, `${n}.pid`), 'utf8').then(Number, () => 0)));
+    expect(left.filter((pid) => pid > 0 && isRunning(pid))).toEqual([]);
   });
 });

@@ -68,6 +68,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     return supervised;
   };
   const stop = async () => {
+    for (const child of running) child.release();
     for (const child of running.reverse()) await child.stop();
   };
   const local = (port: number) => `http://${config.bindHost}:${port}`;

@@ -7,6 +7,8 @@ export interface Supervised<T extends ManagedProcess = ManagedProcess> {
   readonly current: T;
   /** Stops the process on purpose and starts a new one (e.g. after a config change). */
   restart(): Promise<void>;
+  /** From now on an exit is not restarted: the stack is stopping (its processes may get the terminal's Ctrl-C first). */
+  release(): void;
   stop(): Promise<void>;
 }
 
@@ -22,6 +24,9 @@ export interface SuperviseOptions<T extends ManagedProcess> {
 }
 
 const MAX_RESTARTS = 5;
+/** A clean exit, or one by SIGINT/SIGTERM, is a stop from outside: the stack's own signal handler gets this long to claim it. */
+const STOP_CLAIM_MS = 500;
+const stoppedFromOutside = (code: number | string) => code === 0 || code === 'SIGINT' || code === 'SIGTERM';
 const WINDOW_MS = 60_000;
 
 /**
@@ -38,7 +43,9 @@ export async function supervise<T extends ManagedProcess>(options: SuperviseOpti
     const child = await options.start();
     current = child;
     await writeFile(pidFile, `${child.pid ?? ''}\n`);
-    void child.exited.then((code) => {
+    void child.exited.then(async (code) => {
+      // Ctrl-C in a terminal reaches every process of the group: the service may exit before the stack hears it.
+      if (stoppedFromOutside(code)) await new Promise((r) => setTimeout(r, STOP_CLAIM_MS));
       if (stopped || current !== child) return;
       const now = Date.now();
       crashes.push(now);
@@ -63,6 +70,9 @@ export async function supervise<T extends ManagedProcess>(options: SuperviseOpti
       current = undefined as unknown as T; // the old process's exit is not a crash
       await old.stop();
       await launch();
+    },
+    release() {
+      stopped = true;
     },
     async stop() {
       stopped = true;
