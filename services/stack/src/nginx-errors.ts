@@ -98,7 +98,8 @@ function errorLocations(): string {
     .sort()
     .map((code) => {
       // A browser reads a refused upload's answer only with the CORS headers; 429 says when to retry.
-      const headers = ['Cache-Control no-store', 'Access-Control-Allow-Origin $vidgate_cors_origin', 'Vary Origin', ...(code === 'too_many_requests' ? ['Retry-After 1'] : [])];
+      // A 405 says what is allowed: the location that refused sets $vidgate_allow (empty: no header).
+      const headers = ['Cache-Control no-store', 'Access-Control-Allow-Origin $vidgate_cors_origin', 'Vary Origin', ...(code === 'too_many_requests' ? ['Retry-After 1'] : []), ...(code === 'method_not_allowed' ? ['Allow $vidgate_allow'] : [])];
       const adds = headers.map((h) => `add_header ${h} always;`).join(' ');
       // No body limit here: an upload MinIO refused early redirects to its page with its body unread.
       return `location = /_vidgate/error/${code} { internal; client_max_body_size 0; types { } default_type application/json; ${adds} return ${ERROR_CODES[code]} ${quoted(code)}; }`;
