@@ -16,7 +16,7 @@ import { createApp } from '../services/auth/src/app.ts';
 import { createMinioUploadStorage } from '../services/auth/src/uploads/upload-storage.ts';
 import { loadAuthConfig } from '../services/auth/src/auth-config.ts';
 import { createLogger } from '../services/common/src/logger.ts';
-import type { ObjectStore } from '../services/common/src/object-store.ts';
+import { memoryObjectStore } from '../services/common/src/memory-object-store.ts';
 import { createUrlSigner, nowSeconds } from '../services/common/src/url-signer.ts';
 import { videoKeys } from '../services/common/src/video.ts';
 
@@ -28,8 +28,7 @@ for (let i = 0; i < SEGMENTS; i++) playlist.push('#EXTINF:2.000000,', `seg_${Str
 playlist.push('#EXT-X-ENDLIST', '');
 
 // The object-store seam in memory: this measures the service, not MinIO.
-const objects = new Map<string, string>();
-const store: ObjectStore = { getText: async (k) => objects.get(k), putText: async (k, t) => void objects.set(k, t), listChildren: async () => [], ping: async () => {} };
+const store = memoryObjectStore();
 const now = new Date().toISOString();
 const video = (id: string) => ({ id, owner: 'o', title: 't', visibility: 'public', allowedUsers: [], status: 'ready', progress: 1, durationSeconds: SEGMENTS * 2, renditions: [], createdAt: now, updatedAt: now });
 
@@ -68,8 +67,8 @@ const misses: number[] = [];
 const gzipFirst: number[] = [];
 for (let i = -5; i < RUNS; i++) {
   const id = `v${i + 5}`; // a fresh video each time: a guaranteed miss
-  objects.set(videoKeys.meta(id), JSON.stringify(video(id)));
-  objects.set(`${videoKeys.hlsPrefix(id)}720p/index.m3u8`, playlist.join('\n'));
+  await store.putText(videoKeys.meta(id), JSON.stringify(video(id)), 'application/json');
+  await store.putText(`${videoKeys.hlsPrefix(id)}720p/index.m3u8`, playlist.join('\n'), 'application/vnd.apple.mpegurl');
   const miss = await time(urlFor(id), false);
   const firstGzip = await time(urlFor(id), true);
   if (i >= 0) {

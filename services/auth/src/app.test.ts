@@ -7,6 +7,7 @@ import { AppError } from '@vidgate/common/errors';
 import { createLogger, type Logger } from '@vidgate/common/logger';
 import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
 import type { ObjectStore } from '@vidgate/common/object-store';
+import { memoryObjectStore } from '@vidgate/common/memory-object-store';
 import { createUrlSigner } from '@vidgate/common/url-signer';
 import { createMinioUploadStorage } from './uploads/upload-storage.ts';
 import { createApp } from './app.ts';
@@ -24,19 +25,9 @@ const TEST_ENV = {
 const config = loadAuthConfig(TEST_ENV);
 const silent = createLogger({ name: 'test', level: 'silent' });
 
-/** The object-store seam in memory: the sign and health routes only need ping. */
-function memoryStore(): ObjectStore {
-  const objects = new Map<string, string>();
-  return {
-    getText: async (key) => objects.get(key),
-    putText: async (key, text) => void objects.set(key, text),
-    listChildren: async (prefix) => [...new Set([...objects.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length).split('/')[0]!))],
-    ping: async () => {},
-  };
-}
 
 function build(options: { config?: AuthConfig; store?: ObjectStore; logger?: Logger } = {}) {
-  return createApp(options.config ?? config, { store: options.store ?? memoryStore(), uploads: createMinioUploadStorage(options.config ?? config), logger: options.logger ?? silent });
+  return createApp(options.config ?? config, { store: options.store ?? memoryObjectStore(), uploads: createMinioUploadStorage(options.config ?? config), logger: options.logger ?? silent });
 }
 
 const app = build();
@@ -82,7 +73,7 @@ describe('health', () => {
   });
 
   it('GET /readyz answers 503 when the store refuses', async () => {
-    const store = { ...memoryStore(), ping: () => Promise.reject(new AppError('storage_unavailable', 'bucket media does not exist')) };
+    const store = { ...memoryObjectStore(), ping: () => Promise.reject(new AppError('storage_unavailable', 'bucket media does not exist')) };
     expectError(await request(build({ store })).get('/readyz'), 503, 'not_ready');
   });
 });

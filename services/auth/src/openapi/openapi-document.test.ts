@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadAuthConfig } from '../auth-config.ts';
 import { createApp } from '../app.ts';
 import { createLogger } from '@vidgate/common/logger';
-import type { ObjectStore } from '@vidgate/common/object-store';
+import { memoryObjectStore } from '@vidgate/common/memory-object-store';
 import { createUrlSigner, nowSeconds } from '@vidgate/common/url-signer';
 import { videoKeys, type Video } from '@vidgate/common/video';
 import { createVideoStore } from '@vidgate/common/video-store';
@@ -25,16 +25,6 @@ const config = loadAuthConfig({
 });
 const document = openApiDocument(config);
 
-/** Object storage and upload storage in memory: enough for every route but the legacy proxy's streaming. */
-function memoryStore(): ObjectStore {
-  const objects = new Map<string, string>();
-  return {
-    getText: async (key) => objects.get(key),
-    putText: async (key, text) => void objects.set(key, text),
-    listChildren: async (prefix) => [...new Set([...objects.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length).split('/')[0]!))],
-    ping: async () => {},
-  };
-}
 /** Uploaded parts by video id. */
 const parts = new Map<string, UploadedPart[]>();
 const urls = {
@@ -50,7 +40,7 @@ const uploads: UploadStorage = {
   abortMultipart: async () => {},
   revokeUrls: async () => {},
 };
-const store = memoryStore();
+const store = memoryObjectStore();
 const app = createApp(config, { store, uploads, logger: createLogger({ name: 'test', level: 'silent' }) });
 const bearer = (sub: string, role: 'user' | 'admin' = 'user') => `Bearer ${issueToken(config.jwt, { sub, role, premium: false })}`;
 const alice = bearer('alice');

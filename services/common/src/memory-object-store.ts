@@ -1,0 +1,12 @@
+import type { ObjectStore } from './object-store.ts';
+
+/** The object-store seam in memory, for the unit tests of what stands on it (the integration tests use MinIO). */
+export function memoryObjectStore(): ObjectStore {
+  const objects = new Map<string, string>();
+  return {
+    getText: async (key) => objects.get(key),
+    putText: async (key, text) => void objects.set(key, text),
+    listChildren: async (prefix) => [...new Set([...objects.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length).split('/')[0]!))],
+    ping: async () => {},
+  };
+}
