@@ -26,6 +26,9 @@ const completeBody = z.object({
   parts: z.array(z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1) })).optional(),
 });
 
+/** A video still uploading: it has its source's description. */
+type OpenUpload = Video & { source: NonNullable<Video['source']> };
+
 const newVideoId = () => randomBytes(9).toString('base64url');
 
 /**
@@ -39,8 +42,16 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
   const withUserLock = createUserLock();
   router.use('/v1/uploads', authenticate(config.jwt));
 
+  /** Ends an open upload: its URLs revoked, its multipart upload aborted (if storage has not already), its record failed. */
+  async function endUpload(video: OpenUpload, reason: typeof UPLOAD_CANCELLED | typeof UPLOAD_EXPIRED) {
+    await storage.revokeUrls(video.id);
+    const { uploadId } = video.source;
+    if (uploadId) await storage.abortMultipart(video.id, uploadId).catch((err) => { if (!(err instanceof AppError && err.code === 'not_found')) throw err; });
+    await videos.put({ ...video, status: 'failed', failureReason: reason, updatedAt: new Date().toISOString() });
+  }
+
   /** The caller's own upload that is still open. */
-  async function openUpload(req: Request): Promise<Video & { source: NonNullable<Video['source']> }> {
+  async function openUpload(req: Request): Promise<OpenUpload> {
     const video = await videos.get(req.params.id as string);
     if (!video || (video.owner !== req.principal!.sub && req.principal!.role !== 'admin')) {
       throw new AppError('video_not_found', `no upload ${req.params.id as string}`);
@@ -48,12 +59,10 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
     if (video.status !== 'uploading' || !video.source) throw new AppError('conflict', `video ${video.id} is ${video.status}, not uploading`);
     if (isExpiredUpload(video, config.uploads)) {
       // Ended now, not only refused: MinIO's own cleanup of stale multipart uploads (set to the same expiry) is the backstop.
-      await storage.revokeUrls(video.id);
-      if (video.source.uploadId) await storage.abortMultipart(video.id, video.source.uploadId).catch(() => undefined);
-      await videos.put({ ...video, status: 'failed', failureReason: UPLOAD_EXPIRED, updatedAt: new Date().toISOString() });
+      await endUpload(video as OpenUpload, UPLOAD_EXPIRED);
       throw new AppError('upload_expired', `upload ${video.id} was not completed within ${config.uploads.expiry} seconds; start a new one`);
     }
-    return video as Video & { source: NonNullable<Video['source']> };
+    return video as OpenUpload;
   }
 
   /** Each part URL is bound to that part's exact size (the last one is shorter). */
@@ -160,9 +169,7 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
 
   router.delete('/v1/uploads/:id', async (req, res) => {
     const video = await openUpload(req);
-    await storage.revokeUrls(video.id);
-    if (video.source.uploadId) await storage.abortMultipart(video.id, video.source.uploadId);
-    await videos.put({ ...video, status: 'failed', failureReason: UPLOAD_CANCELLED, updatedAt: new Date().toISOString() });
+    await endUpload(video, UPLOAD_CANCELLED);
     metrics.uploads.inc({ kind: video.source.uploadId ? 'multipart' : 'single', outcome: 'aborted' });
     res.status(204).end();
   });
