@@ -22,7 +22,7 @@ const videos = createVideoStore(objects);
 const metrics = createTranscoderMetrics();
 const sealUpload = createUploadSealer({ config, metrics, logger });
 const sandbox = sandboxFor(config.transcoder.limits);
-const transcode = createTranscodeJob({ config, client, videos, sealUpload, metrics, logger, sandbox });
+const transcode = createTranscodeJob({ config, client, videos, metrics, logger, sandbox });
 const queue = createJobQueue({
   concurrency: config.transcoder.concurrency,
   perOwner: config.transcoder.perUser,
@@ -47,8 +47,12 @@ serve(createApp({ config, queue, videos, sealUpload, metrics, logger }), {
 });
 
 findUnfinished(objects, videos)
-  .then((unfinished) => {
-    for (const { id, owner } of unfinished) queue.add(id, owner);
+  .then(async (unfinished) => {
+    for (const { id, owner, status } of unfinished) {
+      // An upload whose event came while this process was down: its URLs are sealed here, as the webhook would have.
+      if (status === 'uploading') await sealUpload(id);
+      queue.add(id, owner);
+    }
     if (unfinished.length > 0) logger.info({ videoIds: unfinished.map((v) => v.id) }, 'resuming unfinished videos');
   })
   .catch((err) => logger.error({ err }, 'could not list unfinished videos'));

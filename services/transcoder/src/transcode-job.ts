@@ -10,7 +10,6 @@ import { handOver, type Sandbox } from './media-limits.ts';
 import { packageHls } from './package-hls.ts';
 import { ProbeError } from './probe.ts';
 import { publishHls, storedRenditions } from './publish-hls.ts';
-import type { UploadSealer } from './seal-upload.ts';
 import type { TranscoderMetrics } from './transcoder-metrics.ts';
 
 export interface TranscodeDeps {
@@ -19,7 +18,6 @@ export interface TranscodeDeps {
   sandbox: Sandbox;
   client: Client;
   videos: VideoStore;
-  sealUpload: UploadSealer;
   metrics: TranscoderMetrics;
   logger: Logger;
 }
@@ -43,7 +41,7 @@ async function removePrefix(client: Client, bucket: string, prefix: string): Pro
  * readable reason and no half-published renditions.
  */
 export function createTranscodeJob(deps: TranscodeDeps) {
-  const { config, client, videos, sealUpload, metrics, logger, sandbox } = deps;
+  const { config, client, videos, metrics, logger, sandbox } = deps;
   const bucket = config.minio.bucket;
 
   return async function transcode(videoId: string): Promise<void> {
@@ -62,8 +60,6 @@ export function createTranscodeJob(deps: TranscodeDeps) {
       if (video && stat && endedWithoutSource(video)) await client.removeObject(bucket, sourceKey);
       return;
     }
-    // Resumed on start-up, the upload may not have been sealed when its event came.
-    if (video.status === 'uploading') await sealUpload(videoId);
     // Writes are chained, so a late progress write can never land after the final status.
     let writes = Promise.resolve();
     const update = (patch: Partial<Video>) => {
