@@ -58,11 +58,18 @@ describe('runProcess', () => {
     expect(lines).toEqual([`${uid} ${512 * 1024} 90 /usr/local/bin:/usr/bin:/bin`]);
   });
 
-  it('a sandboxed command that asks for more memory than its limit fails', async () => {
-    const limits = { memoryBytes: 64 * 1024 * 1024, cpuSeconds: 90 } as MediaLimits;
-    // ffmpeg allocating a 8K frame buffer pool: far above 64 MiB of address space.
-    const outcome = await runProcess({ command: 'ffmpeg', args: ['-hide_banner', '-nostdin', '-f', 'lavfi', '-i', 'color=s=7680x4320:d=0.1', '-f', 'null', '-'], sandbox: sandboxFor(limits) });
-    expect(outcome.exitCode).not.toBe(0);
+  it('a sandboxed command cannot allocate past its memory limit', async () => {
+    // ffmpeg's reverse filter holds every frame (150 of 1080p, ~450 MB). Under 2 GiB of address
+    // space all 150 come out; under 384 MiB (enough to load ffmpeg) its allocations fail and fewer
+    // do (ffmpeg still exits 0, so the frame count is what tells).
+    const framesOut = async (memoryBytes: number) => {
+      const outcome = await runProcess({ command: 'ffmpeg', args: ['-hide_banner', '-nostdin', '-f', 'lavfi', '-i', 'color=s=1920x1080:r=25:d=6', '-vf', 'reverse', '-f', 'null', '-'], sandbox: sandboxFor({ memoryBytes, cpuSeconds: 90 } as MediaLimits) });
+      expect(outcome.exitCode).toBe(0);
+      return Number([...outcome.stderrTail.matchAll(/frame=\s*(\d+)/g)].at(-1)?.[1]);
+    };
+    expect(await framesOut(2 * 1024 ** 3)).toBe(150);
+    expect(await framesOut(384 * 1024 ** 2)).toBeLessThan(150);
   });
+
 });
 
