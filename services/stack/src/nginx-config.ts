@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseEnv, port, whole, type Env } from '@vidgate/common/config/env';
-import { CREDENTIALS, credentialsSection, PROCESS, processSection, SIGNING_KEYS, signingKeysSection, STORAGE, storageSection, UPLOAD_EDGE, uploadEdgeSection } from '@vidgate/common/config/sections';
+import { CREDENTIALS, credentialsSection, list, PROCESS, processSection, SIGNING_KEYS, signingKeysSection, STORAGE, storageSection, UPLOAD_EDGE, uploadEdgeSection } from '@vidgate/common/config/sections';
 
 /**
  * How nginx reaches the services behind it. An address gets a fixed upstream
@@ -57,11 +57,12 @@ export const edgeCacheSection = (e: z.infer<z.ZodObject<typeof EDGE_CACHE>>) => 
  * origin server over it). The timeouts end slow or stalled clients.
  */
 const rate = whole.pipe(z.number().int().min(1).max(100_000));
-const cidrList = z.string().refine((text) => text.split(',').map((t) => t.trim()).filter(Boolean).every((entry) => {
+const isCidr = (entry: string) => {
   const [address, bits, extra] = entry.split('/');
   const family = isIP(address ?? '');
   return family !== 0 && extra === undefined && (bits === undefined || (/^[0-9]+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
-}), 'must be a comma-separated list of addresses or CIDR ranges like 10.0.0.0/8').default('');
+};
+const cidrList = z.string().default('').transform(list).refine((entries) => entries.every(isCidr), 'must be a comma-separated list of addresses or CIDR ranges like 10.0.0.0/8');
 export const EDGE_LIMITS = {
   VIDGATE_LIMIT_API_RATE: rate.default(20),
   VIDGATE_LIMIT_API_BURST: rate.default(100),
@@ -78,8 +79,8 @@ export const edgeLimitsSection = (e: z.infer<z.ZodObject<typeof EDGE_LIMITS>>) =
   api: Object.freeze({ rate: e.VIDGATE_LIMIT_API_RATE, burst: e.VIDGATE_LIMIT_API_BURST }),
   upload: Object.freeze({ rate: e.VIDGATE_LIMIT_UPLOAD_RATE, burst: e.VIDGATE_LIMIT_UPLOAD_BURST }),
   connections: e.VIDGATE_LIMIT_CONNECTIONS,
-  exempt: Object.freeze(e.VIDGATE_LIMIT_EXEMPT.split(',').map((t) => t.trim()).filter(Boolean)),
-  trustedProxies: Object.freeze(e.VIDGATE_TRUSTED_PROXIES.split(',').map((t) => t.trim()).filter(Boolean)),
+  exempt: e.VIDGATE_LIMIT_EXEMPT,
+  trustedProxies: e.VIDGATE_TRUSTED_PROXIES,
   timeouts: Object.freeze({ header: e.VIDGATE_CLIENT_HEADER_TIMEOUT, body: e.VIDGATE_CLIENT_BODY_TIMEOUT, send: e.VIDGATE_SEND_TIMEOUT }),
 });
 

@@ -72,7 +72,7 @@ export const UPLOAD_SESSIONS_PARENT = { VIDGATE_AUTH_S3_ACCESS_KEY: CREDENTIALS.
 
 const keyRing = z.string().transform((text, ctx) => {
   const ring = new Map<string, string>();
-  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of list(text)) {
     const colon = entry.indexOf(':');
     const kid = entry.slice(0, colon);
     const key = entry.slice(colon + 1);
@@ -136,7 +136,8 @@ export const UPLOADS = {
   VIDGATE_UPLOAD_MAX_OPEN: whole.pipe(z.number().int().positive()).default(20),
   VIDGATE_UPLOAD_DAILY_BYTES: whole.pipe(z.number().int().positive()).default(100 * 1024 ** 3),
 };
-const list = (text: string) => Object.freeze(text.split(',').map((t) => t.trim()).filter(Boolean));
+/** "a, b,,c" → ["a", "b", "c"]: the settings' comma-separated lists. */
+export const list = (text: string) => Object.freeze(text.split(',').map((t) => t.trim()).filter(Boolean));
 export const uploadEdgeSection = (e: Parsed<typeof UPLOAD_EDGE>) => Object.freeze({ maxBytes: e.VIDGATE_UPLOAD_MAX_BYTES, corsOrigins: list(e.VIDGATE_CORS_ORIGINS) });
 export function uploadsSection(e: Parsed<typeof UPLOADS>) {
   // An upload's URLs must stop working before the upload expires, and one upload of the largest size must fit in a day.
