@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../services/common/src/errors.ts';
 import { videoKeys } from '../services/common/src/video.ts';
 import { jsonError } from './support/media-fixtures.ts';
 import { ORIGIN, testConfig } from './support/test-stack.ts';
-import { api, createUpload, errorOf, incompleteUploads, putPart, type MultipartUpload } from './support/uploads.ts';
+import { api, createUpload, incompleteUploads, putPart, type MultipartUpload } from './support/uploads.ts';
 import { freshId, tokenFor, videoStore } from './support/videos.ts';
 
 // Per-user limits of the API, through nginx, at their defaults: 20 uploads open
@@ -111,6 +112,7 @@ describe('unfinished uploads expire', () => {
     expect(await incompleteUploads(key)).toEqual([]);
     expect(['upload_refused', 'upload_not_found']).toContain((await putPart(upload.parts[1]!.url, upload.partSize)).error);
     expect(await videoStore.get(videoId)).toMatchObject({ status: 'failed', failureReason: 'upload expired' });
-    expect(errorOf(JSON.stringify((await api(upload.completeUrl, { method: 'POST', token, body: {} })).body))).toBe('conflict');
+    const done = await api(upload.completeUrl, { method: 'POST', token, body: {} });
+    expect({ status: done.status, error: done.body.error }).toEqual({ status: ERROR_CODES.conflict, error: 'conflict' });
   });
 });
