@@ -1,4 +1,4 @@
-import { isSafeObjectKey, objectKeyProblem } from '@vidgate/common/object-key';
+import { objectKeyProblem } from '@vidgate/common/object-key';
 
 // RFC 3986 scheme: a URI that has one is absolute and would send the player elsewhere.
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
@@ -18,12 +18,6 @@ export function resolveObjectKey(
   playlistDir: string,
   videoPrefix: string,
 ): { key: string } | { problem: string } {
-  // The common case, a plain relative path ("seg_1.ts", "720p/index.m3u8"): no
-  // scheme, query, percent-encoding or dot segment can be in it.
-  if (isSafeObjectKey(uri)) {
-    const key = playlistDir + uri;
-    if (key.startsWith(videoPrefix) && isSafeObjectKey(key)) return { key };
-  }
   // Objects are addressed by path only; the player never sends a fragment, and
   // a query would be dropped by the store anyway.
   const end = uri.search(/[?#]/);
