@@ -16,7 +16,8 @@ export const BENCH_ENV: Readonly<Record<string, string>> = Object.freeze({
   VIDGATE_MINIO_PORT: '29000',
   VIDGATE_MINIO_CONSOLE_PORT: '29001',
   VIDGATE_PUBLIC_URL: 'http://127.0.0.1:28080',
-  // Every simulated viewer speaks from 127.0.0.1; real ones have addresses of their own.
+  // wrk (data-plane, offload) speaks from 127.0.0.1 alone, as thousands of clients would from theirs;
+  // load.ts and soak.ts give each viewer a loopback address of its own, which the limits apply to.
   VIDGATE_LIMIT_EXEMPT: '127.0.0.1',
 });
 
