@@ -10,13 +10,20 @@
 #   3. scale-out      the 4-node MinIO layout with replicas, and its faults
 #   4. logs           every log the three stacks wrote, scanned for secrets
 # A phase that fails does not stop the next; the exit status says whether all passed.
+# Output is plain text (NO_COLOR): a CI log is read by people and by programs
+# that count the tests, and colour codes between "Tests" and "passed" hide the
+# counts from the latter. Each phase also writes vitest's JSON report, and the
+# last line adds them up.
 cd "$(dirname "$0")/.."
+export NO_COLOR=1
+results=.vidgate/test-results
+rm -rf "$results" && mkdir -p "$results"
 status=0
 phase() { # name, vitest arguments...
     name=$1; shift
     start=$(date +%s)
     printf '\n[npm test] %s: vitest run %s\n' "$name" "$*"
-    npx vitest run "$@" || status=1
+    npx vitest run --reporter=default --reporter=json --outputFile.json="$results/$(printf %s "$name" | tr -c 'a-z0-9' '-').json" "$@" || status=1
     printf '[npm test] %s: %s s\n' "$name" "$(( $(date +%s) - start ))"
 }
 all=$(date +%s)
@@ -32,5 +39,6 @@ phase "unit and local stack" --project unit --project stack
 phase "compose, one host" --project containers
 phase "compose, scale-out" --project scale-out
 phase "logs of every stack" --project logs
+node test/support/sum-results.mjs "$results" || status=1
 printf '\n[npm test] all phases: %s s; %s\n' "$(( $(date +%s) - all ))" "$([ $status -eq 0 ] && echo passed || echo FAILED)"
 exit $status
