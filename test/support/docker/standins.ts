@@ -11,9 +11,9 @@ import { run, runStreaming } from '../run.ts';
  * built once and kept in the engine's image store: a Debian bookworm base made
  * with debootstrap, and on it the Dockerfiles of test/deploy/standins/ with
  * this machine's Node, the MinIO and mc the suite builds from source, and
- * Debian's nginx and Prometheus. test/deploy/standins.yml names them for the
- * compose files. Each image carries a fingerprint of what made it and is
- * rebuilt when that changes.
+ * Debian's nginx, Prometheus and PostgreSQL. test/deploy/standins.yml names
+ * them for the compose files. Each image carries a fingerprint of what made it
+ * and is rebuilt when that changes.
  */
 const BASE = 'vidgate-standin/debian:bookworm';
 const LABEL = 'org.vidgate.standin.fingerprint';
@@ -38,6 +38,7 @@ export const STANDINS: readonly Standin[] = [
   { name: 'minio', tag: 'vidgate-standin/minio:source-build', files: () => ({ minio: findTool('minio') }) },
   { name: 'mc', tag: 'vidgate-standin/mc:source-build', files: () => ({ mc: findTool('mc') }) },
   { name: 'prometheus', tag: 'vidgate-standin/prometheus:2.42-bookworm' },
+  { name: 'postgres', tag: 'vidgate-standin/postgres:15-bookworm', files: () => ({ 'docker-entrypoint.sh': resolve(DOCKERFILES, 'postgres-entrypoint.sh') }) },
 ];
 
 async function labelOf(env: NodeJS.ProcessEnv, tag: string): Promise<string | undefined> {
