@@ -41,14 +41,19 @@ describe(`${VIEWERS} viewers of one video`, () => {
 
     const read = segmentBytes(after, 'vidgate_storage_read_bytes_total') - segmentBytes(before, 'vidgate_storage_read_bytes_total');
     const sent = segmentBytes(after, 'vidgate_origin_sent_bytes_total') - segmentBytes(before, 'vidgate_origin_sent_bytes_total');
-    const reads = sum(after, 'vidgate_storage_reads_total', (l) => l.kind === 'segment') - sum(before, 'vidgate_storage_reads_total', (l) => l.kind === 'segment');
-    // One read per segment (each under one slice), its bytes plus MinIO's response headers.
+    const readsWhen = (cache: string) => sum(after, 'vidgate_storage_reads_total', (l) => l.kind === 'segment' && l.cache === cache) - sum(before, 'vidgate_storage_reads_total', (l) => l.kind === 'segment' && l.cache === cache);
+    const reads = readsWhen('miss');
+    // A copy older than VIDGATE_EDGE_CACHE_FRESH (5 s here) is checked with a conditional
+    // request (304, headers only) when the twenty views take longer than that on a busy machine.
+    const checks = readsWhen('expired');
+    expect(checks).toBeLessThanOrEqual(VIEWERS * stored.length / 4);
+    // One read per segment (each under one slice), its bytes plus MinIO's response headers, and the checks' headers.
     expect(reads).toBe(stored.length);
     expect(read).toBeGreaterThanOrEqual(oneCopy);
-    expect(read).toBeLessThan(oneCopy + stored.length * 1_000);
+    expect(read).toBeLessThan(oneCopy + (stored.length + checks) * 1_000);
     // Twenty copies to the viewers, each with nginx's response headers.
     expect(sent).toBeGreaterThanOrEqual(VIEWERS * oneCopy);
     expect(sent).toBeLessThan(VIEWERS * (oneCopy + stored.length * 600));
-    figure(`${VIEWERS} viewers of one video (${stored.length} segments, ${(oneCopy / 1e6).toFixed(2)} MB): MinIO sent ${(read / 1e6).toFixed(2)} MB in ${reads} reads, the origin ${(sent / 1e6).toFixed(1)} MB (storage ÷ origin ${(read / sent).toFixed(3)})`);
+    figure(`${VIEWERS} viewers of one video (${stored.length} segments, ${(oneCopy / 1e6).toFixed(2)} MB): MinIO sent ${(read / 1e6).toFixed(2)} MB in ${reads} reads and ${checks} freshness checks, the origin ${(sent / 1e6).toFixed(1)} MB (storage ÷ origin ${(read / sent).toFixed(3)})`);
   });
 });
