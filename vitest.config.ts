@@ -27,7 +27,7 @@ export const PORTABLE_BLACK_BOX = [
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', sequence: { groupOrder: 0 }, include: ['services/*/src/**/*.test.ts', 'test/njs-*.test.ts', 'test/prometheus-rules.test.ts'] } },
+      { test: { name: 'unit', sequence: { groupOrder: 0 }, include: ['services/*/src/**/*.test.ts', 'test/njs-*.test.ts', 'test/prometheus-rules.test.ts'], globalSetup: ['test/support/unit-database.ts'] } },
       {
         test: {
           name: 'stack',

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../../services/stack/src/stack-config.ts';
-import { createMinioStore, minioClient } from '../../services/common/src/minio-store.ts';
+import { createPool } from '../../services/common/src/database/pool.ts';
+import { minioClient } from '../../services/common/src/minio-store.ts';
 import { createVideoStore } from '../../services/common/src/video-store.ts';
 
 export const BENCH_VIDEO = 'bench';
@@ -22,8 +23,13 @@ export async function putBenchObjects(config: Config, sizes: Record<string, numb
     if (diskDir) await writeFile(join(diskDir, name), bytes);
   }
   const now = new Date().toISOString();
-  await createVideoStore(createMinioStore(client, config.minio.bucket)).put({
-    id: BENCH_VIDEO, owner: 'bench', title: 'benchmark objects', visibility: 'public', allowedUsers: [],
-    status: 'ready', progress: 1, durationSeconds: 60, renditions: [], createdAt: now, updatedAt: now,
-  });
+  const pool = createPool(config.database);
+  try {
+    await createVideoStore(pool).put({
+      id: BENCH_VIDEO, owner: 'bench', title: 'benchmark objects', visibility: 'public', allowedUsers: [],
+      status: 'ready', progress: 1, durationSeconds: 60, renditions: [], createdAt: now, updatedAt: now,
+    });
+  } finally {
+    await pool.end();
+  }
 }

@@ -31,6 +31,7 @@ const PROCESS_ENV: Readonly<Record<string, string>> = Object.freeze({
   VIDGATE_MINIO_CONSOLE_PORT: '19001',
   VIDGATE_TRANSCODER_PORT: '18083',
   VIDGATE_COLLECTOR_PORT: '18082',
+  VIDGATE_DB_PORT: '15432',
   VIDGATE_CORS_ORIGINS: 'http://app.example.test',
   VIDGATE_PUBLIC_URL: 'http://127.0.0.1:18080',
   VIDGATE_SIGNING_KEYS: `test:test-suite-signing-key-0123456789abcdefghij,k1:${vectors.keys.k1},k2:${vectors.keys.k2}`,

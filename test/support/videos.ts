@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { createMinioStore } from '@vidgate/common/minio-store';
+import { createPool } from '@vidgate/common/database/pool';
 import { videoKeys, type Video } from '@vidgate/common/video';
 import { createVideoStore } from '@vidgate/common/video-store';
 import { issueToken, type Principal } from '../../services/auth/src/jwt.ts';
@@ -10,7 +10,8 @@ import { ORIGIN, testConfig } from './test-stack.ts';
 /** The video the test stack seeds (services/stack/src/seed-demo.ts): public, ready, 12 s, 4 renditions. */
 export const DEMO_ID = 'demo';
 
-export const videoStore = createVideoStore(createMinioStore(rootClient, BUCKET));
+/** The stack's video records, written directly as the services write them (as the services' own database role). */
+export const videoStore = createVideoStore(createPool(testConfig.database));
 
 /**
  * A video id no other test file (or earlier run) has used: the auth service

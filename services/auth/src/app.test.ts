@@ -1,11 +1,14 @@
 import { Writable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { unitDatabase } from '../../../test/support/unit-database-context.ts';
 import { loadAuthConfig, type AuthConfig } from './auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import { createLogger, type Logger } from '@vidgate/common/logger';
+import { createPool } from '@vidgate/common/database/pool';
 import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
+import { createVideoStore } from '@vidgate/common/video-store';
 import type { ObjectStore } from '@vidgate/common/object-store';
 import { memoryObjectStore } from '@vidgate/common/memory-object-store';
 import { createUrlSigner } from '@vidgate/common/url-signer';
@@ -26,8 +29,13 @@ const config = loadAuthConfig(TEST_ENV);
 const silent = createLogger({ name: 'test', level: 'silent' });
 
 
+// The unit project's PostgreSQL (test/support/unit-database.ts).
+const pool = createPool(unitDatabase());
+afterAll(() => pool.end());
+const videos = createVideoStore(pool);
+
 function build(options: { config?: AuthConfig; store?: ObjectStore; logger?: Logger } = {}) {
-  return createApp(options.config ?? config, { store: options.store ?? memoryObjectStore(), uploads: createMinioUploadStorage(options.config ?? config), logger: options.logger ?? silent });
+  return createApp(options.config ?? config, { store: options.store ?? memoryObjectStore(), videos, uploads: createMinioUploadStorage(options.config ?? config), logger: options.logger ?? silent });
 }
 
 const app = build();

@@ -3,7 +3,7 @@ import type { AuthConfig } from './auth-config.ts';
 import type { Logger } from '@vidgate/common/logger';
 import type { ObjectStore } from '@vidgate/common/object-store';
 import { createUrlSigner } from '@vidgate/common/url-signer';
-import { createVideoStore } from '@vidgate/common/video-store';
+import type { VideoStore } from '@vidgate/common/video-store';
 import { errorHandler, notFound } from '@vidgate/common/http-errors';
 import { createMetrics, measure, metricsRoute } from './http/metrics.ts';
 import { openApiDocument } from './openapi/openapi-document.ts';
@@ -23,6 +23,7 @@ import { cachedVideoStore } from './videos/cached-video-store.ts';
 
 export interface AppDeps {
   store: ObjectStore;
+  videos: VideoStore;
   uploads: UploadStorage;
   logger: Logger;
 }
@@ -36,13 +37,13 @@ export function createApp(config: AuthConfig, deps: AppDeps): express.Express {
   const signer = createUrlSigner(config.signing);
   const metrics = createMetrics();
   const cache = createCache(config.cache);
-  const videos = cachedVideoStore(createVideoStore(deps.store), cache);
+  const videos = cachedVideoStore(deps.videos, cache);
   const shared = { config, signer, videos, metrics };
 
   app.use(measure(metrics));
   app.use(requestLog(deps.logger));
   app.use(express.json({ limit: '64kb' }));
-  app.use(healthRoutes(deps.store));
+  app.use(healthRoutes(deps.store, deps.videos));
   app.use(metricsRoute(metrics));
   app.use(signRoutes(config, signer));
   app.use(playbackRoutes(shared));

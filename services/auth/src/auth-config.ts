@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { bool, ConfigError, parseEnv, port, seconds, type Env } from '@vidgate/common/config/env';
-import { CREDENTIALS, credentialsSection, JWT, jwtSection, PROCESS, processSection, PUBLIC_URL, publicUrlOf, SIGNING, signingSection, STORAGE, storageSection, UPLOADS, uploadsSection } from '@vidgate/common/config/sections';
+import { CREDENTIALS, credentialsSection, DATABASE, databaseSection, JWT, jwtSection, PROCESS, processSection, PUBLIC_URL, publicUrlOf, SIGNING, signingSection, STORAGE, storageSection, UPLOADS, uploadsSection } from '@vidgate/common/config/sections';
 
 /** Lifetimes of playback URLs, who may watch anonymously, and the demo login. */
 export const PLAYBACK = {
@@ -26,6 +26,7 @@ export const AUTH_SHAPE = {
   VIDGATE_AUTH_PORT: port.default(8081),
   ...STORAGE,
   ...CREDENTIALS.auth,
+  ...DATABASE,
   ...SIGNING,
   ...JWT,
   ...UPLOADS,
@@ -55,6 +56,7 @@ export function loadAuthConfig(env: Env = process.env) {
     port: e.VIDGATE_AUTH_PORT,
     publicUrl: publicUrlOf(e),
     minio: Object.freeze({ ...storageSection(e), auth: credentialsSection.auth(e) }),
+    database: databaseSection(e),
     signing: signingSection(e),
     jwt: jwtSection(e),
     uploads: uploadsSection(e),

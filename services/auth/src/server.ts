@@ -1,7 +1,9 @@
 import { configOrExit } from '@vidgate/common/config/env';
 import { loadAuthConfig } from './auth-config.ts';
 import { createLogger } from '@vidgate/common/logger';
+import { createPool } from '@vidgate/common/database/pool';
 import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
+import { createVideoStore } from '@vidgate/common/video-store';
 import { serve } from '@vidgate/common/serve';
 import { createApp } from './app.ts';
 import { createMinioUploadStorage } from './uploads/upload-storage.ts';
@@ -9,9 +11,11 @@ import { createMinioUploadStorage } from './uploads/upload-storage.ts';
 const config = configOrExit('vidgate auth', () => loadAuthConfig());
 const logger = createLogger({ name: 'auth', level: config.logLevel });
 const store = createMinioStore(minioClient(config.minio, config.minio.auth), config.minio.bucket);
-const app = createApp(config, { store, uploads: createMinioUploadStorage(config), logger });
+const pool = createPool(config.database, logger, 'vidgate-auth');
+const app = createApp(config, { store, videos: createVideoStore(pool), uploads: createMinioUploadStorage(config), logger });
 
 serve(app, {
   name: 'auth service', port: config.port, host: config.bindHost, logger,
   details: { signMode: config.signing.mode, kid: config.signing.activeKid },
+  beforeClose: () => pool.end(),
 });

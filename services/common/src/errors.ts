@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   transcode_failed: 502,
   not_ready: 503,
   unavailable: 503,
+  database_unavailable: 503,
   storage_timeout: 504,
   upstream_timeout: 504,
   http_version_not_supported: 505,

@@ -10,7 +10,7 @@ const renditionSchema = z.object({
   bandwidth: z.number().int().positive(),
 });
 
-/** A video's metadata: a JSON object stored beside its media (videos/<id>/meta.json). */
+/** A video's record: a row of the videos table (before PostgreSQL, videos/<id>/meta.json in the bucket). */
 export const videoSchema = z.object({
   id: z.string().regex(VIDEO_ID),
   owner: z.string().min(1),
@@ -46,12 +46,11 @@ export const UPLOAD_EXPIRED = 'upload expired';
 export const endedWithoutSource = (video: Video) => video.status === 'failed' && (video.failureReason === UPLOAD_CANCELLED || video.failureReason === UPLOAD_EXPIRED);
 
 export const videoKeys = {
+  /** Where installs from before PostgreSQL kept a video's record: read by `vidgate import-metadata` only. */
   meta: (id: string) => `videos/${id}/meta.json`,
   hlsPrefix: (id: string) => `videos/${id}/hls/`,
   master: (id: string) => `videos/${id}/hls/master.m3u8`,
   source: (id: string) => `uploads/${id}/source`,
-  /** owners/<owner>/<id>: an empty marker per video, so listing a user's videos reads only theirs. */
-  ownerPrefix: (owner: string) => `owners/${Buffer.from(owner).toString('base64url')}/`,
 };
 
 /** uploads/<id>/source → id, or undefined for any other key. */

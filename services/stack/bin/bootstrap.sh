@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs whatever the local stack needs and is missing; a few seconds when all
 # is present. Used by `npm start` and `npm test` (with --test: test tools too).
-#   Debian packages: nginx, its njs module, the njs CLI, ffmpeg
+#   Debian packages: nginx, its njs module, the njs CLI, ffmpeg, PostgreSQL (the
+#   stack runs its own cluster under its data folder)
 #   MinIO server and mc client: built from pinned versions with `go install` into
 #   $VIDGATE_CACHE_DIR/bin (default ~/.cache/vidgate/bin), unless on PATH already
 #   npm dependencies: `npm ci` when node_modules is missing or older than the lockfile
@@ -21,7 +22,7 @@ say() { printf '[bootstrap] %s\n' "$*"; }
 cache="${VIDGATE_CACHE_DIR:-$HOME/.cache/vidgate}"
 cache_bin="$cache/bin"
 
-packages="nginx libnginx-mod-http-js njs ffmpeg"
+packages="nginx libnginx-mod-http-js njs ffmpeg postgresql"
 [ "${1:-}" = "--test" ] && packages="$packages libnginx-mod-stream chromium prometheus wrk curl openssl docker.io debootstrap"
 missing=""
 for p in $packages; do
@@ -29,6 +30,11 @@ for p in $packages; do
 done
 if [ -n "$missing" ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    # The stack runs PostgreSQL with a cluster of its own: Debian need not make and start its "main" one.
+    if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+        $sudo mkdir -p /etc/postgresql-common
+        echo 'create_main_cluster = false' | $sudo tee /etc/postgresql-common/createcluster.conf >/dev/null
+    fi
     say "installing Debian packages:$missing (apt-get update first)"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null

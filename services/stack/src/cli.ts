@@ -5,11 +5,16 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { issueToken } from '@vidgate/auth/jwt';
 import { ConfigError, parseEnv } from '@vidgate/common/config/env';
-import { JWT, jwtSection, PUBLIC_URL, publicUrlOf, SIGNING, signingSection } from '@vidgate/common/config/sections';
+import { CREDENTIALS, credentialsSection, DATABASE, DATABASE_ADMIN, databaseAdminSection, databaseSection, JWT, jwtSection, PUBLIC_URL, publicUrlOf, SIGNING, signingSection, STORAGE, storageSection } from '@vidgate/common/config/sections';
+import { createPool } from '@vidgate/common/database/pool';
+import { setUpDatabase } from '@vidgate/common/database/setup';
+import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
+import { createVideoStore } from '@vidgate/common/video-store';
 import { objectKeyProblem } from '@vidgate/common/object-key';
 import { KID } from '@vidgate/common/signing';
 import { createUrlSigner, nowSeconds } from '@vidgate/common/url-signer';
 import { loadNginxConfig } from './nginx-config.ts';
+import { importMetadata } from './import-metadata.ts';
 import { NGINX_SRC, stackPaths } from './paths.ts';
 import { renderNginx } from './render-nginx.ts';
 import { prepareWebRoot } from './web-root.ts';
@@ -19,6 +24,10 @@ const USAGE = `usage:
   vidgate token --sub NAME [--role admin|user] [--premium] [--ttl SECONDS]
                                                print a JWT signed with the configured key
   vidgate key [--kid ID]                       print a new random signing key entry (kid:key)
+  vidgate db-setup                             create the database and the services' role if missing, set the
+                                               role's password, apply pending migrations (as VIDGATE_DB_ADMIN_USER)
+  vidgate import-metadata                      copy the videos of an install from before PostgreSQL (videos/<id>/meta.json
+                                               in the bucket) into the database; those it has already are left alone
   vidgate render-nginx --out DIR [--mount DIR] [--run-dir DIR] [--log-dir DIR] [--cache-dir DIR] [--workers N] [--extra FILE]...
                                                render nginx's config, njs and pages into DIR/{conf,njs,web} for an
                                                nginx that sees DIR at --mount (default /etc/nginx/vidgate; containers)
@@ -68,7 +77,7 @@ if (command === 'key') {
   console.log(`${kid}:${randomBytes(32).toString('base64url')}`);
   process.exit(0);
 }
-if (command !== 'sign' && command !== 'token' && command !== 'render-nginx') fail(command ? `unknown command "${command}"` : 'a command is required');
+if (!['sign', 'token', 'render-nginx', 'db-setup', 'import-metadata'].includes(command ?? '')) fail(command ? `unknown command "${command}"` : 'a command is required');
 
 /** Each command parses only the settings it uses: `token` needs no signing key, `sign` no JWT secret. */
 function load<T>(read: () => T): T {
@@ -104,6 +113,27 @@ if (command === 'render-nginx') {
   await cp(resolve(NGINX_SRC, 'njs'), join(out, 'njs'), { recursive: true });
   await prepareWebRoot(join(out, 'web'));
   console.log(`rendered ${conf} (nginx reads ${mount}/conf/nginx.conf), njs and pages`);
+} else if (command === 'db-setup') {
+  const config = load(() => {
+    const e = parseEnv({ ...DATABASE, ...DATABASE_ADMIN }, process.env);
+    return { db: databaseSection(e), admin: databaseAdminSection(e) };
+  });
+  const applied = await setUpDatabase(config.db, config.admin, (m) => console.log(m));
+  console.log(`database ${config.db.database} on ${config.db.host}:${config.db.port}: role ${config.db.user} ready, ${applied.length ? `applied ${applied.join(', ')}` : 'no migration pending'}`);
+} else if (command === 'import-metadata') {
+  const config = load(() => {
+    const e = parseEnv({ ...STORAGE, ...CREDENTIALS.root, ...DATABASE }, process.env);
+    return { storage: storageSection(e), root: credentialsSection.root(e), db: databaseSection(e) };
+  });
+  const pool = createPool(config.db);
+  try {
+    const report = await importMetadata(createMinioStore(minioClient(config.storage, config.root), config.storage.bucket), createVideoStore(pool), (m) => console.log(m));
+    for (const { id, reason } of report.invalid) console.error(`vidgate: videos/${id}/meta.json not imported: ${reason}`);
+    console.log(`imported ${report.imported.length} videos; ${report.present.length} were in the database already; ${report.invalid.length} invalid`);
+    if (report.invalid.length > 0) process.exitCode = 1;
+  } finally {
+    await pool.end();
+  }
 } else if (command === 'sign') {
   const [objectKey] = args.positionals;
   if (!objectKey) fail('sign needs an object key');

@@ -17,15 +17,20 @@ export interface StartOptions {
   cwd?: string;
   /** The child's stdout and stderr are appended here. */
   logFile: string;
+  /** Run as this user (this process being root). */
+  user?: { uid: number; gid: number };
+  /** What asks it to stop (SIGTERM by default); SIGKILL follows after the grace time. */
+  stopSignal?: NodeJS.Signals;
 }
 
-/** Starts a child whose output goes to a log file and that stops with SIGTERM, then SIGKILL. */
+/** Starts a child whose output goes to a log file and that stops with SIGTERM (or its stopSignal), then SIGKILL. */
 export function startProcess(options: StartOptions): ManagedProcess {
   const log = createWriteStream(options.logFile, { flags: 'a' });
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...options.user,
   });
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
@@ -43,7 +48,7 @@ export function startProcess(options: StartOptions): ManagedProcess {
     exited,
     async stop(graceMs = 5_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
+      child.kill(options.stopSignal ?? 'SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);

@@ -12,6 +12,7 @@ export function stackPaths(dataDir: string) {
     root,
     minioData: resolve(root, 'minio'),
     minioEvents: resolve(root, 'minio-events'),
+    postgresData: resolve(root, 'postgres'),
     nginxConf: resolve(root, 'nginx/conf'),
     nginxRun: resolve(root, 'nginx/run'),
     nginxLogs: resolve(root, 'nginx/logs'),

@@ -5,7 +5,8 @@ import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Config } from './stack-config.ts';
-import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
+import { minioClient } from '@vidgate/common/minio-store';
+import { createPool } from '@vidgate/common/database/pool';
 import { createVideoStore } from '@vidgate/common/video-store';
 import { packageHls } from '@vidgate/transcoder/package-hls';
 import type { Rendition } from '@vidgate/transcoder/ladder';
@@ -79,13 +80,18 @@ async function demoPackage(say: Progress): Promise<DemoManifest> {
 /** Publishes the demo video (public, ready) into the bucket, as the transcoder would. */
 export async function seedDemoVideo(config: Config, say: Progress): Promise<void> {
   const client = minioClient(config.minio, config.minio.root);
-  const videos = createVideoStore(createMinioStore(client, config.minio.bucket));
   const { renditions, durationSeconds, files } = await demoPackage(say);
   await publishHls({ client, bucket: config.minio.bucket, videoId: DEMO_VIDEO_ID, dir: DEMO_PACKAGE, files });
   const now = new Date().toISOString();
-  await videos.create({
-    id: DEMO_VIDEO_ID, owner: DEMO_OWNER, title: 'Vidgate demo: test pattern and tone', visibility: 'public', allowedUsers: [],
-    status: 'ready', progress: 1, durationSeconds, renditions: storedRenditions(renditions), createdAt: now, updatedAt: now,
-  });
+  const pool = createPool(config.database);
+  try {
+    // Written again on every start: the package may have been made anew.
+    await createVideoStore(pool).put({
+      id: DEMO_VIDEO_ID, owner: DEMO_OWNER, title: 'Vidgate demo: test pattern and tone', visibility: 'public', allowedUsers: [],
+      status: 'ready', progress: 1, durationSeconds, renditions: storedRenditions(renditions), createdAt: now, updatedAt: now,
+    });
+  } finally {
+    await pool.end();
+  }
   say(`demo video "${DEMO_VIDEO_ID}" published: ${files.length} objects, ${renditions.map((r) => r.name).join(' / ')}`);
 }

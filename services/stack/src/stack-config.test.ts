@@ -19,6 +19,8 @@ const PRODUCTION = {
   VIDGATE_TRANSCODER_S3_SECRET: 'prod-transcoder-s3-secret',
   VIDGATE_PUBLIC_URL: 'https://video.example.com',
   VIDGATE_WEBHOOK_TOKEN: 'prod-webhook-token-0123456789abcdefghijklmn',
+  VIDGATE_DB_PASSWORD: 'prod-db-password-0123456789',
+  VIDGATE_DB_ADMIN_PASSWORD: 'prod-db-admin-password-0123456789',
 };
 
 function configError(env: Record<string, string | undefined>): string {

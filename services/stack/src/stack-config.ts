@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CACHE, cacheSection, PLAYBACK, playbackSection } from '@vidgate/auth/auth-config';
 import { parseEnv, port, url, type Env } from '@vidgate/common/config/env';
-import { CREDENTIALS, credentialsSection, JWT, jwtSection, PROCESS, processSection, PUBLIC_URL, publicUrlOf, SIGNING, signingSection, STORAGE, storageSection, UPLOADS, uploadsSection } from '@vidgate/common/config/sections';
+import { CREDENTIALS, credentialsSection, DATABASE, DATABASE_ADMIN, databaseAdminSection, databaseSection, JWT, jwtSection, PROCESS, processSection, PUBLIC_URL, publicUrlOf, SIGNING, signingSection, STORAGE, storageSection, UPLOADS, uploadsSection } from '@vidgate/common/config/sections';
 import { TRANSCODING, transcodingSection } from '@vidgate/transcoder/transcoder-config';
 import { EDGE_CACHE, EDGE_LIMITS, edgeCacheSection, edgeLimitsSection, NGINX_EDGE, nginxEdgeSection } from './nginx-config.ts';
 
@@ -9,7 +9,7 @@ import { EDGE_CACHE, EDGE_LIMITS, edgeCacheSection, edgeLimitsSection, NGINX_EDG
  * The whole configuration, for what runs every part: the local stack of
  * `npm start`, its tests and benchmarks, and the operator CLI. It is the union
  * of the services' own parts (each service still parses only its own), plus
- * where the local stack keeps its data and runs MinIO.
+ * where the local stack keeps its data and runs MinIO and PostgreSQL.
  */
 const STACK_SHAPE = {
   ...PROCESS,
@@ -19,6 +19,8 @@ const STACK_SHAPE = {
   ...CREDENTIALS.nginx,
   ...CREDENTIALS.auth,
   ...CREDENTIALS.transcoder,
+  ...DATABASE,
+  ...DATABASE_ADMIN,
   ...SIGNING,
   ...JWT,
   ...UPLOADS,
@@ -54,6 +56,8 @@ export function loadConfig(env: Env = process.env) {
       auth: credentialsSection.auth(e),
       transcoder: credentialsSection.transcoder(e),
     }),
+    database: databaseSection(e),
+    databaseAdmin: databaseAdminSection(e),
     uploads: uploadsSection(e),
     transcoder: Object.freeze({ ...transcodingSection(e), url: e.VIDGATE_TRANSCODER_URL ?? `http://${e.VIDGATE_BIND_HOST}:${e.VIDGATE_TRANSCODER_PORT}` }),
     signing: signingSection(e),

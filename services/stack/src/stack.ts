@@ -10,6 +10,8 @@ import { stopLeftovers, supervise, type Supervised } from './supervisor.ts';
 import { waitForHttp } from './wait-ready.ts';
 import { prepareWebRoot } from './web-root.ts';
 import { assertPortsFree } from './ports.ts';
+import { startPostgres } from './postgres-process.ts';
+import { setUpDatabase } from '@vidgate/common/database/setup';
 
 export interface StackOptions {
   config: Config;
@@ -58,7 +60,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await prepareWebRoot(paths.web);
   await stopLeftovers(paths.run, say);
   const { ports } = config;
-  await assertPortsFree(config.bindHost, [ports.minio, ports.minioConsole, config.transcoder.port, ports.auth, ports.origin, ports.collector]);
+  await assertPortsFree(config.bindHost, [ports.minio, ports.minioConsole, config.database.port, config.transcoder.port, ports.auth, ports.origin, ports.collector]);
   const running: Supervised[] = [];
   let reportCrash: (what: string) => void = () => {};
   const crashed = new Promise<string>((resolve) => (reportCrash = resolve));
@@ -83,6 +85,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return readyOrStopped(minio, `${config.minio.endpoint}/minio/health/ready`, 60_000);
     });
     say(await initMinio(config));
+    say(`starting PostgreSQL on ${config.database.host}:${config.database.port} (data in ${paths.postgresData})`);
+    await keep('postgres', false, () => startPostgres({ db: config.database, admin: config.databaseAdmin, dataDir: paths.postgresData, logFile: resolve(paths.logs, 'postgres.log') }));
+    const migrations = await setUpDatabase(config.database, config.databaseAdmin, say);
+    say(migrations.length ? `database ${config.database.database}: applied ${migrations.join(', ')}` : `database ${config.database.database}: up to date`);
     if (options.seed) await options.seed(config, paths);
 
     // A TypeScript service of services/<name>, run with tsx, ready when /healthz answers.

@@ -6,6 +6,7 @@ const PRODUCTION = {
   VIDGATE_ENV: 'production',
   VIDGATE_TRANSCODER_S3_SECRET: 'prod-transcoder-s3-secret',
   VIDGATE_WEBHOOK_TOKEN: 'prod-webhook-token-0123456789abcdefghijklmn',
+  VIDGATE_DB_PASSWORD: 'prod-db-password-0123456789',
 };
 
 describe('loadTranscoderConfig', () => {
@@ -19,7 +20,7 @@ describe('loadTranscoderConfig', () => {
 
   it('never reads a signing key, the JWT secret, MinIO\'s root password or another service\'s secret', () => {
     const read = variablesOf(TRANSCODER_SHAPE);
-    for (const name of ['VIDGATE_SIGNING_KEYS', 'VIDGATE_JWT_SECRET', 'VIDGATE_MINIO_ROOT_PASSWORD', 'VIDGATE_NGINX_S3_SECRET', 'VIDGATE_AUTH_S3_SECRET']) {
+    for (const name of ['VIDGATE_SIGNING_KEYS', 'VIDGATE_JWT_SECRET', 'VIDGATE_MINIO_ROOT_PASSWORD', 'VIDGATE_NGINX_S3_SECRET', 'VIDGATE_AUTH_S3_SECRET', 'VIDGATE_DB_ADMIN_PASSWORD']) {
       expect(read).not.toContain(name);
       expect(read).not.toContain(`${name}_FILE`);
     }

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { parseEnv, port, seconds, whole, type Env } from '@vidgate/common/config/env';
 import type { MediaLimits } from './media-limits.ts';
-import { CREDENTIALS, credentialsSection, PROCESS, processSection, STORAGE, storageSection, UPLOAD_SESSIONS_PARENT, WEBHOOK } from '@vidgate/common/config/sections';
+import { CREDENTIALS, credentialsSection, DATABASE, databaseSection, PROCESS, processSection, STORAGE, storageSection, UPLOAD_SESSIONS_PARENT, WEBHOOK } from '@vidgate/common/config/sections';
 
 /** The transcoder's own settings: its port, how many jobs, how long, where, and the webhook token. */
 export const TRANSCODING = {
@@ -40,7 +40,7 @@ export const transcodingSection = (e: z.infer<z.ZodObject<typeof TRANSCODING>>) 
 });
 
 /** Every variable the transcoder reads, and nothing else. */
-export const TRANSCODER_SHAPE = { ...PROCESS, ...STORAGE, ...CREDENTIALS.transcoder, ...UPLOAD_SESSIONS_PARENT, ...TRANSCODING };
+export const TRANSCODER_SHAPE = { ...PROCESS, ...STORAGE, ...CREDENTIALS.transcoder, ...UPLOAD_SESSIONS_PARENT, ...DATABASE, ...TRANSCODING };
 
 /** The transcoder's configuration, parsed once at start-up: its own MinIO user and the webhook token. */
 export function loadTranscoderConfig(env: Env = process.env) {
@@ -48,6 +48,7 @@ export function loadTranscoderConfig(env: Env = process.env) {
   return Object.freeze({
     ...processSection(e),
     minio: Object.freeze({ ...storageSection(e), transcoder: credentialsSection.transcoder(e), uploadSessionsParent: e.VIDGATE_AUTH_S3_ACCESS_KEY }),
+    database: databaseSection(e),
     transcoder: transcodingSection(e),
   });
 }

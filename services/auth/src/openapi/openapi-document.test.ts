@@ -2,13 +2,15 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import request from 'supertest';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unitDatabase } from '../../../../test/support/unit-database-context.ts';
 import { loadAuthConfig } from '../auth-config.ts';
 import { createApp } from '../app.ts';
 import { createLogger } from '@vidgate/common/logger';
 import { memoryObjectStore } from '@vidgate/common/memory-object-store';
 import { createUrlSigner, nowSeconds } from '@vidgate/common/url-signer';
 import { videoKeys, type Video } from '@vidgate/common/video';
+import { createPool } from '@vidgate/common/database/pool';
 import { createVideoStore } from '@vidgate/common/video-store';
 import { issueToken } from '../jwt.ts';
 import type { UploadedPart, UploadStorage } from '../uploads/upload-storage.ts';
@@ -41,7 +43,11 @@ const uploads: UploadStorage = {
   revokeUrls: async () => {},
 };
 const store = memoryObjectStore();
-const app = createApp(config, { store, uploads, logger: createLogger({ name: 'test', level: 'silent' }) });
+// The unit project's PostgreSQL (test/support/unit-database.ts).
+const pool = createPool(unitDatabase());
+afterAll(() => pool.end());
+const videos = createVideoStore(pool);
+const app = createApp(config, { store, videos, uploads, logger: createLogger({ name: 'test', level: 'silent' }) });
 const bearer = (sub: string, role: 'user' | 'admin' = 'user') => `Bearer ${issueToken(config.jwt, { sub, role, premium: false })}`;
 const alice = bearer('alice');
 
@@ -107,7 +113,6 @@ describe('the OpenAPI document', () => {
 });
 
 describe('responses of the app match the document', () => {
-  const videos = createVideoStore(store);
   const signer = createUrlSigner(config.signing);
   beforeAll(async () => {
     const rendition = { name: '360p', width: 640, height: 360, bandwidth: 800_000 };

@@ -9,7 +9,7 @@ import { authenticate } from '../http/authenticate.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { parseBody } from '../http/parse-body.ts';
 import { planUpload } from '../uploads/plan-upload.ts';
-import { assertWithinQuota, createUserLock, isExpiredUpload, secondsToExpiry } from '../uploads/upload-limits.ts';
+import { assertWithinQuota, isExpiredUpload, quotaWindowStart, secondsToExpiry } from '../uploads/upload-limits.ts';
 import type { UploadStorage, UploadUrls } from '../uploads/upload-storage.ts';
 import { nowSeconds } from '@vidgate/common/url-signer';
 
@@ -39,7 +39,6 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
   const { config, videos, storage, metrics } = deps;
   const ttl = config.uploads.urlTtl;
   const router = Router();
-  const withUserLock = createUserLock();
   router.use('/v1/uploads', authenticate(config.jwt));
 
   /** Ends an open upload: its URLs revoked, its multipart upload aborted (if storage has not already), its record failed. */
@@ -83,9 +82,9 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
       throw new AppError('payload_too_large', `the file is larger than the limit of ${config.uploads.maxBytes} bytes`);
     }
     const owner = req.principal!.sub;
-    // The check and the record it counts are one step per user.
-    const { id, plan, expiresAt, upload } = await withUserLock(owner, async () => {
-      assertWithinQuota(await videos.listByOwner(owner), body.size, config.uploads);
+    // The check and the record it counts are one step per user, across every replica.
+    const { id, plan, expiresAt, upload } = await videos.withOwnerLock(owner, async (locked) => {
+      assertWithinQuota(await locked.createdSince(owner, quotaWindowStart(config.uploads)), body.size, config.uploads);
       const id = newVideoId();
       const urls = await storage.urls(id, ttl);
       const plan = planUpload(body.size, config.uploads);
@@ -113,7 +112,7 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
         };
       }
       const now = new Date().toISOString();
-      await videos.create({
+      await locked.create({
         id, owner, title: body.title ?? body.fileName, visibility: body.visibility, allowedUsers: [],
         status: 'uploading', progress: 0, renditions: [], source, createdAt: now, updatedAt: now,
       });

@@ -27,7 +27,6 @@ const listQuery = z.object({
   cursor: cursor.optional(),
   status: z.enum(['uploading', 'processing', 'ready', 'failed']).optional(),
 }).strict();
-const newestFirst = (a: Video, b: Video) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
 
 /** What a video looks like from outside: no upload bookkeeping. */
 function view(video: Video, principal: Principal) {
@@ -59,15 +58,12 @@ export function videoRoutes(deps: { config: AuthConfig; videos: VideoStore }): R
     }
     const { limit, cursor: after, status } = query.data;
     const now = Date.now();
-    const mine = (await videos.listByOwner(principal.sub))
-      .map((v) => asOfNow(v, config.uploads, now))
-      .filter((v) => !status || v.status === status)
-      .sort(newestFirst)
-      .filter((v) => !after || newestFirst(v, { createdAt: after.createdAt, id: after.id } as Video) > 0);
-    const page = mine.slice(0, limit);
+    // One more than the page: whether a next page exists, without counting.
+    const found = await videos.page(principal.sub, { limit: limit + 1, after, status, expiredBefore: new Date(now - config.uploads.expiry * 1000).toISOString() });
+    const page = found.slice(0, limit).map((v) => asOfNow(v, config.uploads, now));
     res.set('Cache-Control', 'private, no-store').json({
       videos: page.map((v) => view(v, principal)),
-      ...(mine.length > limit ? { nextCursor: cursorOf(page[page.length - 1]!) } : {}),
+      ...(found.length > limit ? { nextCursor: cursorOf(page[page.length - 1]!) } : {}),
     });
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@vidgate/common/errors';
 import { UPLOAD_CANCELLED, UPLOAD_EXPIRED, type Video } from '@vidgate/common/video';
-import { asOfNow, assertWithinQuota, createUserLock, isExpiredUpload } from './upload-limits.ts';
+import { asOfNow, assertWithinQuota, isExpiredUpload } from './upload-limits.ts';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const HOUR = 3_600_000;
@@ -70,25 +70,3 @@ describe('per-user upload quota', () => {
     expect(refusal(owned, 10 * GB)).toBeUndefined();
   });
 });
-
-describe('the per-user lock', () => {
-  it("runs one user's work one at a time, in order, other users' alongside, and goes on after a failure", async () => {
-    const withUserLock = createUserLock();
-    const log: string[] = [];
-    const step = (name: string, ms: number, fail = false) => async () => {
-      log.push(`${name} start`);
-      await new Promise((r) => setTimeout(r, ms));
-      log.push(`${name} end`);
-      if (fail) throw new Error(name);
-      return name;
-    };
-    const results = await Promise.allSettled([
-      withUserLock('alice', step('a1', 30, true)),
-      withUserLock('alice', step('a2', 5)),
-      withUserLock('bob', step('b1', 10)),
-    ]);
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
-    expect(log).toEqual(['a1 start', 'b1 start', 'b1 end', 'a1 end', 'a2 start', 'a2 end']);
-  });
-});
-

@@ -44,23 +44,6 @@ export function assertWithinQuota(owned: readonly Video[], size: number, limits:
   throw new AppError('quota_exceeded', message, { quota: 'daily_bytes', limit: limits.quota.dailyBytes }, (createdMs(leaving) + DAY_MS - now) / 1000);
 }
 
-/**
- * Runs `work` for one user after any earlier work for that user has settled:
- * the quota check and the record it guards happen as one step, so parallel
- * creations cannot all pass the check (within this process; several auth
- * replicas can each admit one more).
- */
-export function createUserLock() {
-  const tails = new Map<string, Promise<unknown>>();
-  return async function withUserLock<T>(user: string, work: () => Promise<T>): Promise<T> {
-    const previous = tails.get(user) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(work);
-    const tail = run.catch(() => undefined);
-    tails.set(user, tail);
-    try {
-      return await run;
-    } finally {
-      if (tails.get(user) === tail) tails.delete(user);
-    }
-  };
-}
+/** The oldest creation time the quota looks at: uploads still open, and those of the last 24 hours. */
+export const quotaWindowStart = (limits: Pick<UploadsConfig, 'expiry'>, now = Date.now()) =>
+  new Date(now - Math.max(DAY_MS, limits.expiry * 1000)).toISOString();

@@ -22,6 +22,10 @@ export function cachedVideoStore(inner: VideoStore, cache: Cache): VideoStore {
       cache.delete(key(video.id));
     },
     create: (video) => inner.create(video),
-    listByOwner: (owner) => inner.listByOwner(owner),
+    page: (owner, page) => inner.page(owner, page),
+    createdSince: (owner, since) => inner.createdSince(owner, since),
+    unfinished: () => inner.unfinished(),
+    withOwnerLock: (owner, work) => inner.withOwnerLock(owner, work),
+    ping: () => inner.ping(),
   };
 }

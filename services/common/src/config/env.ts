@@ -40,6 +40,8 @@ const SECRETS = {
   VIDGATE_AUTH_S3_SECRET: randomText,
   VIDGATE_TRANSCODER_S3_SECRET: randomText,
   VIDGATE_WEBHOOK_TOKEN: randomText,
+  VIDGATE_DB_PASSWORD: randomText,
+  VIDGATE_DB_ADMIN_PASSWORD: randomText,
 } as const;
 export type SecretName = keyof typeof SECRETS;
 export const SECRET_NAMES = Object.keys(SECRETS) as SecretName[];

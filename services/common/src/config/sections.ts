@@ -12,6 +12,8 @@ type Parsed<S extends z.ZodRawShape> = z.infer<z.ZodObject<S>>;
 
 const KEY_TEXT = /^[A-Za-z0-9_+/=.-]+$/; // placed verbatim in nginx config: no quotes, spaces or "$"
 const MIN_KEY_BYTES = 32;
+/** Database and role names: placed in SQL as identifiers, so plain lower-case words only. */
+const PG_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export const PROCESS = {
   VIDGATE_ENV: z.enum(['development', 'production']).default('development'),
@@ -156,6 +158,38 @@ export function uploadsSection(e: Parsed<typeof UPLOADS>) {
   });
 }
 export type UploadsConfig = ReturnType<typeof uploadsSection>;
+
+/**
+ * The control plane's database: the role the services connect as (auth,
+ * transcoder), which may read and write the tables and only append to the
+ * audit trail. Migrations and role set-up use the admin role (DATABASE_ADMIN).
+ */
+export const DATABASE = {
+  VIDGATE_BIND_HOST: PROCESS.VIDGATE_BIND_HOST,
+  VIDGATE_DB_HOST: z.string().regex(/^[A-Za-z0-9.:_-]+$/).optional(),
+  VIDGATE_DB_PORT: port.default(5432),
+  VIDGATE_DB_NAME: z.string().regex(PG_NAME).default('vidgate'),
+  VIDGATE_DB_USER: z.string().regex(PG_NAME).default('vidgate'),
+  VIDGATE_DB_PASSWORD: z.string().min(16),
+  VIDGATE_DB_POOL: whole.pipe(z.number().int().min(1).max(100)).default(10),
+};
+export const databaseSection = (e: Parsed<typeof DATABASE>) => Object.freeze({
+  host: e.VIDGATE_DB_HOST ?? e.VIDGATE_BIND_HOST,
+  port: e.VIDGATE_DB_PORT,
+  database: e.VIDGATE_DB_NAME,
+  user: e.VIDGATE_DB_USER,
+  password: e.VIDGATE_DB_PASSWORD,
+  poolSize: e.VIDGATE_DB_POOL,
+});
+export type DatabaseConfig = ReturnType<typeof databaseSection>;
+
+/** The database's superuser: creates the database and the services' role, applies the migrations. */
+export const DATABASE_ADMIN = {
+  VIDGATE_DB_ADMIN_USER: z.string().regex(PG_NAME).default('postgres'),
+  VIDGATE_DB_ADMIN_PASSWORD: z.string().min(16),
+};
+export const databaseAdminSection = (e: Parsed<typeof DATABASE_ADMIN>) => Object.freeze({ user: e.VIDGATE_DB_ADMIN_USER, password: e.VIDGATE_DB_ADMIN_PASSWORD });
+export type DatabaseAdminConfig = ReturnType<typeof databaseAdminSection>;
 
 /** The webhook token MinIO's upload notifications carry: MinIO sends it, the transcoder checks it. */
 export const WEBHOOK = { VIDGATE_WEBHOOK_TOKEN: z.string().min(MIN_KEY_BYTES).regex(/^[A-Za-z0-9._~+/=-]+$/) };

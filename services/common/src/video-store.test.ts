@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { unitDatabase } from '../../../test/support/unit-database-context.ts';
+import { createPool } from './database/pool.ts';
+import type { Video } from './video.ts';
+import { createVideoStore } from './video-store.ts';
+
+// The unit project's own PostgreSQL (test/support/unit-database.ts), migrated as `npm start` migrates.
+const pool = createPool(unitDatabase());
+const videos = createVideoStore(pool);
+afterAll(() => pool.end());
+
+const owner = () => `owner-${randomBytes(4).toString('hex')}`;
+const at = (minutesAgo: number) => new Date(Date.parse('2026-11-25T12:00:00.000Z') - minutesAgo * 60_000).toISOString();
+function video(id: string, ownerName: string, createdAt: string, status: Video['status'] = 'ready'): Video {
+  return { id, owner: ownerName, title: `title ${id}`, visibility: 'private', allowedUsers: ['bob'], status, progress: 0.5, renditions: [], createdAt, updatedAt: createdAt };
+}
+
+describe('the video store on PostgreSQL', () => {
+  it('gives back exactly what it was given, every field, and replaces a record with put', async () => {
+    const alice = owner();
+    const full: Video = {
+      ...video(`v-${randomBytes(4).toString('hex')}`, alice, at(1), 'ready'),
+      failureReason: 'none', durationSeconds: 12.5, progress: 1,
+      renditions: [{ name: '720p', width: 1280, height: 720, bandwidth: 2_800_000 }],
+      source: { fileName: 'a.mp4', contentType: 'video/mp4', size: 123, uploadId: 'u1', partSize: 5 * 1024 ** 2 },
+    };
+    await videos.create(full);
+    expect(await videos.get(full.id)).toEqual(full);
+    const renamed = { ...full, title: 'renamed', updatedAt: at(0) };
+    await videos.put(renamed);
+    expect(await videos.get(full.id)).toEqual(renamed);
+    await expect(videos.create(full)).rejects.toThrow(/duplicate key/);
+    expect(await videos.get('no such id')).toBeUndefined(); // not even a query: not a video id
+  });
+
+  it('pages one owner\'s library newest first, ties broken by id, with a cursor and a status filter that knows expired uploads', async () => {
+    const alice = owner();
+    const others = owner();
+    const same = at(10);
+    const made = [video('p-a', alice, same), video('p-b', alice, same), video('p-c', alice, at(5), 'uploading'), video('p-d', alice, at(200), 'uploading'), video('p-e', alice, at(1), 'failed'), video('p-f', others, at(0))]
+      .map((v) => ({ ...v, id: `${v.id}-${alice}` }));
+    for (const v of made) await videos.create(v);
+    const expiredBefore = at(60); // uploads older than an hour have expired
+    const ids = (list: Video[]) => list.map((v) => v.id.slice(0, 3));
+    const first = await videos.page(alice, { limit: 2, expiredBefore });
+    expect(ids(first)).toEqual(['p-e', 'p-c']);
+    const second = await videos.page(alice, { limit: 2, after: { createdAt: first[1]!.createdAt, id: first[1]!.id }, expiredBefore });
+    expect(ids(second)).toEqual(['p-b', 'p-a']);
+    const last = await videos.page(alice, { limit: 2, after: { createdAt: second[1]!.createdAt, id: second[1]!.id }, expiredBefore });
+    expect(ids(last)).toEqual(['p-d']);
+    expect(ids(await videos.page(alice, { limit: 10, status: 'uploading', expiredBefore }))).toEqual(['p-c']);
+    expect(ids(await videos.page(alice, { limit: 10, status: 'failed', expiredBefore }))).toEqual(['p-e', 'p-d']);
+    expect(ids(await videos.createdSince(alice, at(6)))).toEqual(['p-c', 'p-e']);
+  });
+
+  it('lists unfinished videos (uploading, processing) oldest first', async () => {
+    const alice = owner();
+    await videos.create(video(`u-1-${alice}`, alice, at(3), 'processing'));
+    await videos.create(video(`u-2-${alice}`, alice, at(2), 'ready'));
+    await videos.create(video(`u-3-${alice}`, alice, at(1), 'uploading'));
+    const mine = (await videos.unfinished()).filter((v) => v.owner === alice);
+    expect(mine.map((v) => v.id)).toEqual([`u-1-${alice}`, `u-3-${alice}`]);
+  });
+
+  it("runs one owner's locked work one at a time across connections, other owners' alongside, and goes on after a failure", async () => {
+    const alice = owner();
+    const bob = owner();
+    const log: string[] = [];
+    const step = (name: string, ms: number, fail = false) => async () => {
+      log.push(`${name} start`);
+      await new Promise((r) => setTimeout(r, ms));
+      log.push(`${name} end`);
+      if (fail) throw new Error(name);
+      return name;
+    };
+    // Each call takes its own connection from the pool: the lock lives in PostgreSQL, not in this process.
+    const a1 = videos.withOwnerLock(alice, step('a1', 150, true));
+    await new Promise((r) => setTimeout(r, 50));
+    const results = await Promise.allSettled([a1, videos.withOwnerLock(alice, step('a2', 5)), videos.withOwnerLock(bob, step('b1', 10))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(log.indexOf('a2 start')).toBeGreaterThan(log.indexOf('a1 end'));
+    expect(log.indexOf('b1 end')).toBeLessThan(log.indexOf('a1 end'));
+  });
+
+  it('rolls back what locked work wrote when it fails', async () => {
+    const alice = owner();
+    const id = `rb-${alice}`;
+    await expect(videos.withOwnerLock(alice, async (locked) => {
+      await locked.create(video(id, alice, at(0)));
+      throw new Error('refused after writing');
+    })).rejects.toThrow('refused after writing');
+    expect(await videos.get(id)).toBeUndefined();
+  });
+
+  it('answers 503 database_unavailable when the server cannot be reached', async () => {
+    const gone = createPool({ ...unitDatabase(), port: 1 });
+    try {
+      await expect(createVideoStore(gone).get('abc')).rejects.toMatchObject({ code: 'database_unavailable', status: 503 });
+      await expect(createVideoStore(gone).ping()).rejects.toMatchObject({ code: 'database_unavailable' });
+    } finally {
+      await gone.end();
+    }
+  });
+});
