@@ -30,7 +30,7 @@ put() { # name value
 }
 
 put signing_keys "k$(date -u +%Y%m%d):$(random)"
-for name in jwt_secret minio_root_password nginx_s3_secret auth_s3_secret transcoder_s3_secret webhook_token grafana_admin_password; do
+for name in jwt_secret minio_root_password nginx_s3_secret auth_s3_secret transcoder_s3_secret webhook_token grafana_admin_password db_password db_admin_password; do
     put "$name" "$(random)"
 done
 

@@ -80,6 +80,22 @@ describe('faults on one host', () => {
     figure(`MinIO restart: media ${media.toFixed(1)} s, auth ready ${ready.toFixed(1)} s, transcoder ${transcoder.toFixed(1)} s after docker compose restart returned; an upload then went through to ready`);
   });
 
+  it('every service recovers by itself within 30 s of a PostgreSQL restart, and an upload made after it is kept', async () => {
+    const services = ['auth', 'transcoder'];
+    const before = await Promise.all(services.map(async (service) => restartCount(checkout.env, await onlyContainer(service))));
+    const restarted = await checkout.compose(['restart', 'postgres'], 120_000);
+    expect(restarted.code, restarted.stderr).toBe(0);
+    // The pools' connections were all cut: each service must open new ones, not crash or keep refusing.
+    const ready = await secondsUntil('auth /readyz answers 200', () => answers(`${AUTH}/readyz`), RECOVERY_BOUND_MS);
+    const granted = await secondsUntil('a playback is granted', async () => (await requestPlayback(DEMO_ID, tokenFor('postgres-restart-viewer'))).status === 200, RECOVERY_BOUND_MS);
+    const videoId = await upload(shortClip, 'after-postgres-restart.mp4');
+    const { video } = await waitForVideo(videoId, owner, settled, { timeoutMs: 120_000, intervalMs: 500 });
+    expect(video.status).toBe('ready');
+    const after = await Promise.all(services.map(async (service) => restartCount(checkout.env, await onlyContainer(service))));
+    expect(after, 'restarts of auth and the transcoder').toEqual(before);
+    figure(`PostgreSQL restart: auth ready ${ready.toFixed(1)} s, playback granted ${granted.toFixed(1)} s after docker compose restart returned; no service restarted; an upload then went through to ready`);
+  });
+
   it("nginx's process killed after a reload.sh: Docker restarts the container and the origin answers again", async () => {
     const id = await onlyContainer('nginx');
     // A reload must leave the restart policy in force (a `docker kill -s HUP` would not on this engine).

@@ -22,7 +22,7 @@ describe('after `docker compose up -d --build --wait`', () => {
   it('runs every long-lived service healthy and every one-shot exited 0', async () => {
     const state = await describeProject(checkout);
     for (const line of state.split('\n')) expect(line).toMatch(/\trunning\thealthy\t|\texited\t\t0$/);
-    expect(containers.map((c) => c.service).sort()).toEqual(['auth', 'collector', 'minio', 'minio-init', 'nginx', 'nginx-config', 'prometheus', 'transcoder']);
+    expect(containers.map((c) => c.service).sort()).toEqual(['auth', 'collector', 'db-init', 'minio', 'minio-init', 'nginx', 'nginx-config', 'postgres', 'prometheus', 'transcoder']);
   });
 
   it('answers on the published port, as the last install step checks', async () => {
@@ -52,12 +52,14 @@ describe('least privilege', () => {
     }
   });
 
-  it('holds the signing keys in nginx\'s rendered config and the auth service only, and MinIO\'s root password in minio and minio-init only', async () => {
+  it('holds the signing keys in nginx\'s rendered config and the auth service only, MinIO\'s root password in minio and minio-init only, the database superuser\'s in postgres and db-init only', async () => {
     const documented = await documentedSecrets();
     const here = new Set(containers.map((c) => c.service));
     const holders = (secret: string) => [...documented].filter(([service, secrets]) => here.has(service) && secrets.includes(secret)).map(([service]) => service).sort();
     expect(holders('signing_keys')).toEqual(['auth', 'nginx-config']);
     expect(holders('minio_root_password')).toEqual(['minio', 'minio-init']);
+    expect(holders('db_admin_password')).toEqual(['db-init', 'postgres']);
+    expect(holders('db_password')).toEqual(['auth', 'db-init', 'transcoder']);
     expect(documented.get('collector')).toEqual([]);
     expect(documented.get('nginx')).toEqual([]);
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AUTH_SHAPE } from '../../services/auth/src/auth-config.ts';
 import { COLLECTOR_SHAPE } from '../../services/collector/src/collector-config.ts';
 import { variablesOf } from '../../services/common/src/config/env.ts';
+import { DATABASE, DATABASE_ADMIN } from '../../services/common/src/config/sections.ts';
 import { NGINX_SHAPE } from '../../services/stack/src/nginx-config.ts';
 import { stackPaths } from '../../services/stack/src/paths.ts';
 import { TRANSCODER_SHAPE } from '../../services/transcoder/src/transcoder-config.ts';
@@ -15,7 +16,7 @@ import { TRANSCODER_SHAPE } from '../../services/transcoder/src/transcoder-confi
  * itself (VIDGATE_HTTP_PORT); the rest only by the test-only override
  * test/deploy/compose-test.yml, so the suite can seed MinIO and read metrics.
  */
-export const CONTAINER_PORTS = Object.freeze({ origin: 38080, https: 38443, minio: 39000, auth: 38081, collector: 38082, transcoder: 38083, prometheus: 39090 });
+export const CONTAINER_PORTS = Object.freeze({ origin: 38080, https: 38443, minio: 39000, auth: 38081, collector: 38082, transcoder: 38083, prometheus: 39090, postgres: 35432 });
 
 export const ONE_HOST_DIR = join(tmpdir(), 'vidgate-compose-one-host');
 export const SCALE_OUT_DIR = join(tmpdir(), 'vidgate-compose-scale-out');
@@ -29,6 +30,8 @@ export const SECRET_FILES = Object.freeze({
   VIDGATE_AUTH_S3_SECRET: 'auth_s3_secret',
   VIDGATE_TRANSCODER_S3_SECRET: 'transcoder_s3_secret',
   VIDGATE_WEBHOOK_TOKEN: 'webhook_token',
+  VIDGATE_DB_PASSWORD: 'db_password',
+  VIDGATE_DB_ADMIN_PASSWORD: 'db_admin_password',
 });
 
 /**
@@ -68,6 +71,7 @@ export function operatorSettings(dir: string, files: readonly string[]): Record<
     VIDGATE_TEST_COLLECTOR_PORT: String(p.collector),
     VIDGATE_TEST_TRANSCODER_PORT: String(p.transcoder),
     VIDGATE_TEST_PROMETHEUS_PORT: String(p.prometheus),
+    VIDGATE_TEST_POSTGRES_PORT: String(p.postgres),
     VIDGATE_TEST_LOG_DIR: stackPaths(hostDataDir(dir)).nginxLogs,
   };
 }
@@ -93,6 +97,7 @@ export function containerStackEnv(dir: string): Record<string, string> {
     VIDGATE_AUTH_PORT: String(p.auth),
     VIDGATE_COLLECTOR_PORT: String(p.collector),
     VIDGATE_TRANSCODER_PORT: String(p.transcoder),
+    VIDGATE_DB_PORT: String(p.postgres),
     VIDGATE_LOG_LEVEL: 'warn',
   };
 }
@@ -107,4 +112,5 @@ export const SERVICE_READS: Readonly<Record<string, readonly string[]>> = Object
   transcoder: variablesOf(TRANSCODER_SHAPE),
   collector: variablesOf(COLLECTOR_SHAPE),
   'nginx-config': [...variablesOf(NGINX_SHAPE), 'VIDGATE_TLS', 'VIDGATE_NGINX_WORKERS'],
+  'db-init': ['VIDGATE_ENV', ...variablesOf({ ...DATABASE, ...DATABASE_ADMIN })],
 });
