@@ -22,6 +22,7 @@ export const PORTABLE_BLACK_BOX = [
   'test/edge-cache-offload.test.ts',
   'test/nginx-errors.test.ts',
   'test/upload-limits.test.ts',
+  'test/video-management.test.ts',
 ];
 
 export default defineConfig({

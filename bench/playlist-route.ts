@@ -11,10 +11,12 @@
  */
 import { connect, type AddressInfo } from 'node:net';
 import express from 'express';
+import pg from 'pg';
 import { wrk } from './support/wrk.ts';
 import { createApp } from '../services/auth/src/app.ts';
 import { createMinioUploadStorage } from '../services/auth/src/uploads/upload-storage.ts';
 import { loadAuthConfig } from '../services/auth/src/auth-config.ts';
+import { createAuditLog } from '../services/common/src/audit.ts';
 import { createLogger } from '../services/common/src/logger.ts';
 import { memoryObjectStore } from '../services/common/src/memory-object-store.ts';
 import { createUrlSigner, nowSeconds } from '../services/common/src/url-signer.ts';
@@ -33,8 +35,10 @@ const store = memoryObjectStore();
 const now = new Date().toISOString();
 const records = new Map<string, Video>();
 const unused = () => Promise.reject(new Error('not used by this benchmark'));
-const videos: VideoStore = { get: async (id) => records.get(id), put: unused, create: unused, page: unused, createdSince: unused, unfinished: unused, withOwnerLock: unused, ping: async () => {} };
-const video = (id: string): Video => ({ id, owner: 'o', title: 't', visibility: 'public', allowedUsers: [], status: 'ready', progress: 1, durationSeconds: SEGMENTS * 2, renditions: [], createdAt: now, updatedAt: now });
+const videos: VideoStore = { get: async (id) => records.get(id), put: unused, create: unused, patch: unused, remove: unused, page: unused, createdSince: unused, withOwnerLock: unused, ping: async () => {} };
+// The playlist route writes no audit event: a pool that never connects.
+const audit = createAuditLog(new pg.Pool());
+const video = (id: string): Video => ({ id, owner: 'o', title: 't', description: '', visibility: 'public', allowedUsers: [], allowedGroups: [], status: 'ready', progress: 1, durationSeconds: SEGMENTS * 2, renditions: [], createdAt: now, updatedAt: now });
 
 let routeMs = 0;
 const timed = express()
@@ -43,7 +47,7 @@ const timed = express()
     res.once('finish', () => (routeMs = performance.now() - started));
     next();
   })
-  .use(createApp(config, { store, videos, uploads: createMinioUploadStorage(config), logger: createLogger({ name: 'bench', level: 'silent' }) }));
+  .use(createApp(config, { store, videos, uploads: createMinioUploadStorage(config), logger: createLogger({ name: 'bench', level: 'silent' }), audit }));
 const server = timed.listen(0, '127.0.0.1');
 await new Promise((r) => server.once('listening', r));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -127,10 +127,7 @@ describe('the upload webhook', () => {
     expect(answers).toEqual([{ status: 200, body: { queued: 1 } }, { status: 200, body: { queued: 1 } }]);
 
     await eventually('a skipped job counted', async () => ((await jobs('skipped')) > skippedBefore ? true : undefined));
-    await eventually('the transcoder queue drained', async () => {
-      const health = (await (await fetch(`${testConfig.transcoder.url}/healthz`)).json()) as { queued: number };
-      return health.queued === 0 ? true : undefined;
-    });
+    await eventually('the transcode queue drained', async () => (sum(await scrapeTranscoder(), 'vidgate_transcode_queue_depth') === 0 ? true : undefined));
     // One job or two (the second event may find the first queued), each skipped: nothing transcoded.
     expect((await jobs('skipped')) - skippedBefore).toBeGreaterThanOrEqual(1);
     expect((await jobs('skipped')) - skippedBefore).toBeLessThanOrEqual(2);
@@ -183,7 +180,7 @@ describe('users take turns for the transcoder (one job at a time in the test sta
 
 // Kills a local process by its pid file: not applicable when the stack runs in containers.
 describe.skipIf(process.env.VIDGATE_TEST_TARGET === 'containers')('a transcoder killed mid-job', () => {
-  it('is restarted by the stack, picks the job up again, and the video ends ready and plays', async () => {
+  it('is restarted by the stack, takes back the job its killed run held without waiting for the lease, and the video ends ready and plays', async () => {
     const id = await upload(longClip, 'long.mp4');
     // Mid-job for real: ffmpeg has written part of the ladder, and some remains.
     const { video } = await waitForVideo(id, owner, (v) => v.status !== 'uploading' && (v.status !== 'processing' || v.progress >= 0.1), { timeoutMs: 60_000, intervalMs: 50 });

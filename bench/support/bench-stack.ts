@@ -15,6 +15,7 @@ export const BENCH_ENV: Readonly<Record<string, string>> = Object.freeze({
   VIDGATE_COLLECTOR_PORT: '28082',
   VIDGATE_MINIO_PORT: '29000',
   VIDGATE_MINIO_CONSOLE_PORT: '29001',
+  VIDGATE_DB_PORT: '25432',
   VIDGATE_PUBLIC_URL: 'http://127.0.0.1:28080',
   // wrk (data-plane, offload) speaks from 127.0.0.1 alone, as thousands of clients would from theirs;
   // load.ts and soak.ts give each viewer a loopback address of its own, which the limits apply to.
@@ -53,13 +54,14 @@ server {
 }
 `;
 
-export async function startBenchStack(options: { comparisons?: boolean } = {}): Promise<Stack> {
-  const config = loadConfig({ ...BENCH_ENV });
+export async function startBenchStack(options: { comparisons?: boolean; env?: Readonly<Record<string, string>> } = {}): Promise<Stack> {
+  const benchEnv = { ...BENCH_ENV, ...options.env };
+  const config = loadConfig(benchEnv);
   await rm(resolve(REPO_ROOT, config.dataDir), { recursive: true, force: true });
   console.log(`starting a bench stack on ${config.publicUrl} (data in ${config.dataDir})`);
   return startStack({
     config,
-    env: { ...process.env, ...BENCH_ENV },
+    env: { ...process.env, ...benchEnv },
     progress: (m) => console.log(`  ${m}`),
     seed: (cfg) => seedDemoVideo(cfg, (m) => console.log(`  ${m}`)),
     nginxExtra: options.comparisons ? { comparisons: comparisonServers(benchDiskDir(config)) } : undefined,

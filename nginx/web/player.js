@@ -8,11 +8,7 @@
   window.vidgatePlayer = state;
   let hls;
 
-  function status(text, isError) {
-    $('status').textContent = text;
-    $('status').className = isError ? 'error' : '';
-    if (isError) state.errors.push(text);
-  }
+  const status = (text, isError) => window.vidgate.showStatus(state.errors, text, isError);
 
   function showLevels() {
     const box = $('levels');

@@ -93,7 +93,7 @@ describe.each(Object.keys(LAYOUTS) as (keyof typeof LAYOUTS)[])('the %s layout',
 });
 
 describe('the scale-out layout', () => {
-  it('runs a 4-node MinIO with two drives each, auth and origin replicas, and one transcoder', () => {
+  it('runs a 4-node MinIO with two drives each, and auth, origin and transcoder replicas', () => {
     const { services } = model('scale-out');
     const nodes = Object.entries(services).filter(([, s]) => (s.command ?? []).includes('server'));
     expect(nodes.map(([name]) => name).sort()).toEqual(['minio', 'minio2', 'minio3', 'minio4']);
@@ -106,7 +106,10 @@ describe('the scale-out layout', () => {
     expect((services.auth as { deploy?: { replicas?: number } }).deploy?.replicas).toBeGreaterThan(1);
     expect((services.origin as { deploy?: { replicas?: number } }).deploy?.replicas).toBeGreaterThan(1);
     expect(services.nginx!.command).toContain('/etc/nginx/vidgate-lb/lb.conf');
-    expect(Object.keys(services).filter((name) => name.startsWith('transcoder'))).toEqual(['transcoder']);
+    // The transcoders share the queue in PostgreSQL; each empties its own work folder when it starts, so none shares one.
+    expect((services.transcoder as { deploy?: { replicas?: number } }).deploy?.replicas).toBeGreaterThan(1);
+    const [work] = services.transcoder!.volumes as { type: string; source?: string; target: string }[];
+    expect({ ...work, source: work?.source ?? 'anonymous' }).toMatchObject({ type: 'volume', source: 'anonymous', target: '/var/lib/vidgate/transcoder' });
   });
 });
 
@@ -131,7 +134,8 @@ describe('defaults and variables are defined once', () => {
     const example = await readFile(resolve(REPO_ROOT, '.env.example'), 'utf8');
     const documented = [...example.matchAll(/^#(VIDGATE_[A-Z0-9_]+)=(\S*)$/gm)].map((m) => [m[1]!, m[2]!] as const);
     const secrets = { VIDGATE_SIGNING_KEYS: `k1:${'k'.repeat(40)}`, VIDGATE_JWT_SECRET: 'j'.repeat(40), VIDGATE_MINIO_ROOT_PASSWORD: 'root-password', VIDGATE_NGINX_S3_SECRET: 'nginx-secret',
-      VIDGATE_AUTH_S3_SECRET: 'auth-secret', VIDGATE_TRANSCODER_S3_SECRET: 'transcoder-secret', VIDGATE_WEBHOOK_TOKEN: 'w'.repeat(40) };
+      VIDGATE_AUTH_S3_SECRET: 'auth-secret', VIDGATE_TRANSCODER_S3_SECRET: 'transcoder-secret', VIDGATE_WEBHOOK_TOKEN: 'w'.repeat(40),
+      VIDGATE_DB_PASSWORD: 'd'.repeat(20), VIDGATE_DB_ADMIN_PASSWORD: 'a'.repeat(20) };
     const base = { ...secrets, VIDGATE_ENV: 'production', VIDGATE_PUBLIC_URL: 'https://video.example.com', VIDGATE_COLLECTOR_LOG: '/log', VIDGATE_COLLECTOR_STATE: '/state' };
     const read = (env: Record<string, string>) => ({ ...loadConfig(env), collector: loadCollectorConfig(env), nginx: loadNginxConfig(env) });
     const composeOnly = /^VIDGATE_(VERSION|HTTPS?_PORT|TLS|TLS_DIR|GRAFANA_\w+|PROMETHEUS_RETENTION|\w+_REPLICAS)$/;

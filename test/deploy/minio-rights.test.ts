@@ -19,7 +19,7 @@ type Area = 'uploads' | 'videos' | 'other';
 const AREAS: Area[] = ['uploads', 'videos', 'other'];
 const RIGHTS: Record<'nginx' | 'auth' | 'transcoder', { objects: Record<Area, Right[]>; list: boolean; multipart: boolean }> = {
   nginx: { objects: { uploads: ['read'], videos: ['read'], other: ['read'] }, list: false, multipart: false },
-  auth: { objects: { uploads: [], videos: ['read', 'write'], other: [] }, list: true, multipart: true },
+  auth: { objects: { uploads: ['delete'], videos: ['read', 'delete'], other: [] }, list: true, multipart: true },
   transcoder: { objects: { uploads: ['read', 'delete'], videos: ['read', 'write', 'delete'], other: [] }, list: true, multipart: false },
 };
 const USERS = Object.keys(RIGHTS) as (keyof typeof RIGHTS)[];

@@ -9,6 +9,7 @@ import { documentedSecrets, projectContainers, secretsOf } from '../support/dock
 import { CONTAINER_PORTS } from '../support/containers.ts';
 import { playedSeconds } from '../support/pipeline.ts';
 import { playerGet, pollUntil } from '../support/poll.ts';
+import { scrapeTargets } from '../support/prometheus.ts';
 import { COMPOSE_DIR, ORIGIN } from '../support/test-stack.ts';
 import { DEMO_ID, playback, segmentUris, tokenFor, variantUris, type Playback } from '../support/videos.ts';
 
@@ -41,11 +42,7 @@ describe('the scale-out layout', () => {
   });
 
   it('has Prometheus scrape every auth replica', async () => {
-    const url = `http://127.0.0.1:${CONTAINER_PORTS.prometheus}/api/v1/targets?state=active`;
-    const auth = await pollUntil(async () => {
-      const body = (await (await fetch(url)).json()) as { data: { activeTargets: { labels: { job: string }; health: string }[] } };
-      return body.data.activeTargets.filter((t) => t.labels.job === 'vidgate-auth');
-    }, (t) => t.length === 2 && t.every((x) => x.health === 'up'), { timeoutMs: 60_000, intervalMs: 1_000 });
+    const auth = await scrapeTargets('vidgate-auth', 2, `http://127.0.0.1:${CONTAINER_PORTS.prometheus}`);
     expect(auth.map((t) => t.health)).toEqual(['up', 'up']);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AUTH_SHAPE } from '../../services/auth/src/auth-config.ts';
 import { COLLECTOR_SHAPE } from '../../services/collector/src/collector-config.ts';
 import { variablesOf } from '../../services/common/src/config/env.ts';
-import { DATABASE, DATABASE_ADMIN } from '../../services/common/src/config/sections.ts';
+import { AUDIT, DATABASE, DATABASE_ADMIN } from '../../services/common/src/config/sections.ts';
 import { NGINX_SHAPE } from '../../services/stack/src/nginx-config.ts';
 import { stackPaths } from '../../services/stack/src/paths.ts';
 import { TRANSCODER_SHAPE } from '../../services/transcoder/src/transcoder-config.ts';
@@ -112,5 +112,6 @@ export const SERVICE_READS: Readonly<Record<string, readonly string[]>> = Object
   transcoder: variablesOf(TRANSCODER_SHAPE),
   collector: variablesOf(COLLECTOR_SHAPE),
   'nginx-config': [...variablesOf(NGINX_SHAPE), 'VIDGATE_TLS', 'VIDGATE_NGINX_WORKERS'],
-  'db-init': ['VIDGATE_ENV', ...variablesOf({ ...DATABASE, ...DATABASE_ADMIN })],
+  // db-init's image also runs `vidgate audit prune` (deploy/OPERATIONS.md): the retention is its setting.
+  'db-init': ['VIDGATE_ENV', ...variablesOf({ ...DATABASE, ...DATABASE_ADMIN, ...AUDIT })],
 });

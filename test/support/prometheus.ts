@@ -67,3 +67,15 @@ export async function settledCollector(): Promise<Sample[]> {
   const read = async () => ({ written: (await readFile(ACCESS_LOG, 'utf8')).split('\n').filter(Boolean).length, samples: await scrapeCollector() });
   return (await pollUntil(read, ({ written, samples }) => sum(samples, 'vidgate_collector_lines_total') >= written)).samples;
 }
+
+/**
+ * The compose stack's Prometheus targets of one scrape job, once `count` of them
+ * are up (or what there is at the deadline): one per replica, found through Docker's DNS.
+ */
+export async function scrapeTargets(job: string, count: number, prometheusUrl: string): Promise<{ health: string }[]> {
+  const url = `${prometheusUrl}/api/v1/targets?state=active`;
+  return pollUntil(async () => {
+    const body = (await (await fetch(url)).json()) as { data: { activeTargets: { labels: { job: string }; health: string }[] } };
+    return body.data.activeTargets.filter((t) => t.labels.job === job);
+  }, (t) => t.length === count && t.every((x) => x.health === 'up'), { timeoutMs: 60_000, intervalMs: 1_000 });
+}

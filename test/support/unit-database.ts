@@ -13,7 +13,8 @@ import './unit-database-context.ts';
  * The unit project's global setup: a PostgreSQL of its own (the same server
  * and set-up `npm start` runs, in a temporary folder, on a free port), so the
  * code that stands on the database is tested against the real thing. Tests
- * read its settings with unitDatabase() (unit-database-context.ts).
+ * read its settings with unitDatabase(), its superuser's with unitDatabaseAdmin()
+ * (unit-database-context.ts).
  */
 
 const freePort = () => new Promise<number>((resolve, reject) => {
@@ -36,6 +37,7 @@ export default async function setup(project: TestProject) {
     throw err;
   }
   project.provide('database', db);
+  project.provide('databaseAdmin', admin);
   return async () => {
     await server.stop();
     await rm(dir, { recursive: true, force: true });

@@ -21,7 +21,7 @@ export const videoStore = createVideoStore(createPool(testConfig.database));
 export const freshId = (prefix: string): string => `${prefix}-${randomBytes(4).toString('hex')}`;
 
 export function tokenFor(sub: string, claims: Partial<Omit<Principal, 'sub'>> = {}, ttlSeconds = 600): string {
-  return issueToken(testConfig.jwt, { sub, role: claims.role ?? 'user', premium: claims.premium ?? false }, ttlSeconds);
+  return issueToken(testConfig.jwt, { role: 'user', premium: false, ...claims, sub }, ttlSeconds);
 }
 
 /** Object keys (relative to videos/<id>/hls/) of a published video's HLS package. */

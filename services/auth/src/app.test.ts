@@ -6,6 +6,7 @@ import { unitDatabase } from '../../../test/support/unit-database-context.ts';
 import { loadAuthConfig, type AuthConfig } from './auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import { createLogger, type Logger } from '@vidgate/common/logger';
+import { createAuditLog } from '@vidgate/common/audit';
 import { createPool } from '@vidgate/common/database/pool';
 import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
 import { createVideoStore } from '@vidgate/common/video-store';
@@ -33,9 +34,10 @@ const silent = createLogger({ name: 'test', level: 'silent' });
 const pool = createPool(unitDatabase());
 afterAll(() => pool.end());
 const videos = createVideoStore(pool);
+const audit = createAuditLog(pool);
 
 function build(options: { config?: AuthConfig; store?: ObjectStore; logger?: Logger } = {}) {
-  return createApp(options.config ?? config, { store: options.store ?? memoryObjectStore(), videos, uploads: createMinioUploadStorage(options.config ?? config), logger: options.logger ?? silent });
+  return createApp(options.config ?? config, { store: options.store ?? memoryObjectStore(), videos, uploads: createMinioUploadStorage(options.config ?? config), logger: options.logger ?? silent, audit });
 }
 
 const app = build();

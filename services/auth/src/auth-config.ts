@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bool, ConfigError, parseEnv, port, seconds, type Env } from '@vidgate/common/config/env';
 import { CREDENTIALS, credentialsSection, DATABASE, databaseSection, JWT, jwtSection, PROCESS, processSection, PUBLIC_URL, publicUrlOf, SIGNING, signingSection, STORAGE, storageSection, UPLOADS, uploadsSection } from '@vidgate/common/config/sections';
+import { OIDC, oidcSection } from './oidc/oidc-config.ts';
 
 /** Lifetimes of playback URLs, who may watch anonymously, and the demo login. */
 export const PLAYBACK = {
@@ -29,6 +30,7 @@ export const AUTH_SHAPE = {
   ...DATABASE,
   ...SIGNING,
   ...JWT,
+  ...OIDC,
   ...UPLOADS,
   ...PLAYBACK,
   ...CACHE,
@@ -58,7 +60,8 @@ export function loadAuthConfig(env: Env = process.env) {
     minio: Object.freeze({ ...storageSection(e), auth: credentialsSection.auth(e) }),
     database: databaseSection(e),
     signing: signingSection(e),
-    jwt: jwtSection(e),
+    /** Bearer tokens: HS256 with the shared secret, and the identity provider's (undefined: HS256 only). */
+    jwt: Object.freeze({ ...jwtSection(e), oidc: oidcSection(e) }),
     uploads: uploadsSection(e),
     playback: playbackSection(e),
     cache: cacheSection(e),

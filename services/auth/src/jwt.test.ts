@@ -29,9 +29,16 @@ function expectRefused(token: string): AppError {
 }
 
 describe('issueToken / verifyToken', () => {
-  it('round-trips sub, role and premium', () => {
-    expect(verifyToken(jwtConfig, issueToken(jwtConfig, { sub: 'alice', role: 'admin', premium: true }))).toEqual({ sub: 'alice', role: 'admin', premium: true });
-    expect(verifyToken(jwtConfig, issueToken(jwtConfig, { sub: 'bob', role: 'user', premium: false }))).toEqual({ sub: 'bob', role: 'user', premium: false });
+  it('round-trips sub, role and premium, and groups and name when given (groups always set)', () => {
+    expect(verifyToken(jwtConfig, issueToken(jwtConfig, { sub: 'alice', role: 'admin', premium: true }))).toEqual({ sub: 'alice', role: 'admin', premium: true, groups: [] });
+    expect(verifyToken(jwtConfig, issueToken(jwtConfig, { sub: 'bob', role: 'user', premium: false }))).toEqual({ sub: 'bob', role: 'user', premium: false, groups: [] });
+    expect(verifyToken(jwtConfig, issueToken(jwtConfig, { sub: 'bot', role: 'user', premium: false, groups: ['editors', 'robots'], name: 'Deploy Bot' }))).toEqual({ sub: 'bot', role: 'user', premium: false, groups: ['editors', 'robots'], name: 'Deploy Bot' });
+  });
+
+  it('keeps only the strings of a groups claim, and reads a lone string as one group', () => {
+    expect(verifyToken(jwtConfig, hs256({ alg: 'HS256', typ: 'JWT' }, claims({ groups: ['a', 7, null, '', 'b'] }))).groups).toEqual(['a', 'b']);
+    expect(verifyToken(jwtConfig, hs256({ alg: 'HS256', typ: 'JWT' }, claims({ groups: 'editors' }))).groups).toEqual(['editors']);
+    expect(verifyToken(jwtConfig, hs256({ alg: 'HS256', typ: 'JWT' }, claims({ groups: { admin: true }, name: 42 })))).toEqual({ sub: 'alice', role: 'admin', premium: true, groups: [] });
   });
 
   it('mints HS256 tokens with the configured issuer, audience and ttl', () => {
@@ -44,11 +51,11 @@ describe('issueToken / verifyToken', () => {
   });
 
   it('accepts a hand-made HS256 token with the right claims (so the refusals below are about one thing each)', () => {
-    expect(verifyToken(jwtConfig, hs256({ alg: 'HS256', typ: 'JWT' }, claims()))).toEqual({ sub: 'alice', role: 'admin', premium: true });
+    expect(verifyToken(jwtConfig, hs256({ alg: 'HS256', typ: 'JWT' }, claims()))).toEqual({ sub: 'alice', role: 'admin', premium: true, groups: [] });
   });
 
   it('reads an unknown role as user and a non-boolean premium as false', () => {
-    expect(verifyToken(jwtConfig, hs256({ alg: 'HS256', typ: 'JWT' }, claims({ role: 'root', premium: 'yes' })))).toEqual({ sub: 'alice', role: 'user', premium: false });
+    expect(verifyToken(jwtConfig, hs256({ alg: 'HS256', typ: 'JWT' }, claims({ role: 'root', premium: 'yes' })))).toEqual({ sub: 'alice', role: 'user', premium: false, groups: [] });
   });
 });
 

@@ -7,6 +7,11 @@ export function memoryObjectStore(): ObjectStore {
     getText: async (key) => objects.get(key),
     putText: async (key, text) => void objects.set(key, text),
     listChildren: async (prefix) => [...new Set([...objects.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length).split('/')[0]!))],
+    removeAll: async (prefix) => {
+      const keys = [...objects.keys()].filter((k) => k.startsWith(prefix));
+      for (const k of keys) objects.delete(k);
+      return keys.length;
+    },
     ping: async () => {},
   };
 }

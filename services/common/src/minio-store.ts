@@ -64,6 +64,17 @@ export function createMinioStore(client: Client, bucket: string, timeoutMs = 5_0
         throw unavailable(err);
       }
     },
+    async removeAll(prefix) {
+      try {
+        const keys: string[] = [];
+        for await (const item of client.listObjectsV2(bucket, prefix, true)) if (item.name) keys.push(item.name);
+        // removeObjects sends batches of up to 1000 keys (S3's DeleteObjects).
+        if (keys.length > 0) await client.removeObjects(bucket, keys);
+        return keys.length;
+      } catch (err) {
+        throw unavailable(err);
+      }
+    },
     async ping() {
       try {
         if (!(await withTimeout(client.bucketExists(bucket)))) throw new Error(`bucket ${bucket} does not exist`);

@@ -5,6 +5,8 @@ export interface ObjectStore {
   putText(key: string, text: string, contentType: string): Promise<void>;
   /** Names directly below a prefix ("videos/" → ["abc", "def"]), like a directory listing. */
   listChildren(prefix: string): Promise<string[]>;
+  /** Removes every object under a prefix; resolves with how many there were (0 when none: removing twice is fine). */
+  removeAll(prefix: string): Promise<number>;
   /** Resolves when the bucket is reachable with this store's credentials. */
   ping(): Promise<void>;
 }

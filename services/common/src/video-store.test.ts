@@ -13,7 +13,7 @@ afterAll(() => pool.end());
 const owner = () => `owner-${randomBytes(4).toString('hex')}`;
 const at = (minutesAgo: number) => new Date(Date.parse('2026-11-25T12:00:00.000Z') - minutesAgo * 60_000).toISOString();
 function video(id: string, ownerName: string, createdAt: string, status: Video['status'] = 'ready'): Video {
-  return { id, owner: ownerName, title: `title ${id}`, visibility: 'private', allowedUsers: ['bob'], status, progress: 0.5, renditions: [], createdAt, updatedAt: createdAt };
+  return { id, owner: ownerName, title: `title ${id}`, description: '', visibility: 'private', allowedUsers: ['bob'], allowedGroups: [], status, progress: 0.5, renditions: [], createdAt, updatedAt: createdAt };
 }
 
 describe('the video store on PostgreSQL', () => {
@@ -43,24 +43,47 @@ describe('the video store on PostgreSQL', () => {
     for (const v of made) await videos.create(v);
     const expiredBefore = at(60); // uploads older than an hour have expired
     const ids = (list: Video[]) => list.map((v) => v.id.slice(0, 3));
-    const first = await videos.page(alice, { limit: 2, expiredBefore });
+    const first = await videos.page({ owner: alice }, { limit: 2, expiredBefore });
     expect(ids(first)).toEqual(['p-e', 'p-c']);
-    const second = await videos.page(alice, { limit: 2, after: { createdAt: first[1]!.createdAt, id: first[1]!.id }, expiredBefore });
+    const second = await videos.page({ owner: alice }, { limit: 2, after: { createdAt: first[1]!.createdAt, id: first[1]!.id }, expiredBefore });
     expect(ids(second)).toEqual(['p-b', 'p-a']);
-    const last = await videos.page(alice, { limit: 2, after: { createdAt: second[1]!.createdAt, id: second[1]!.id }, expiredBefore });
+    const last = await videos.page({ owner: alice }, { limit: 2, after: { createdAt: second[1]!.createdAt, id: second[1]!.id }, expiredBefore });
     expect(ids(last)).toEqual(['p-d']);
-    expect(ids(await videos.page(alice, { limit: 10, status: 'uploading', expiredBefore }))).toEqual(['p-c']);
-    expect(ids(await videos.page(alice, { limit: 10, status: 'failed', expiredBefore }))).toEqual(['p-e', 'p-d']);
+    expect(ids(await videos.page({ owner: alice }, { limit: 10, status: 'uploading', expiredBefore }))).toEqual(['p-c']);
+    expect(ids(await videos.page({ owner: alice }, { limit: 10, status: 'failed', expiredBefore }))).toEqual(['p-e', 'p-d']);
     expect(ids(await videos.createdSince(alice, at(6)))).toEqual(['p-c', 'p-e']);
   });
 
-  it('lists unfinished videos (uploading, processing) oldest first', async () => {
+  it('lists what is shared with a user, by name or by one of their groups, never their own; and everything for an admin', async () => {
     const alice = owner();
-    await videos.create(video(`u-1-${alice}`, alice, at(3), 'processing'));
-    await videos.create(video(`u-2-${alice}`, alice, at(2), 'ready'));
-    await videos.create(video(`u-3-${alice}`, alice, at(1), 'uploading'));
-    const mine = (await videos.unfinished()).filter((v) => v.owner === alice);
-    expect(mine.map((v) => v.id)).toEqual([`u-1-${alice}`, `u-3-${alice}`]);
+    const bob = owner();
+    const group = `group-${bob}`;
+    const byName = { ...video(`s-name-${alice}`, alice, at(3)), allowedUsers: [bob] };
+    const byGroup = { ...video(`s-group-${alice}`, alice, at(2)), allowedUsers: [], allowedGroups: [group] };
+    const notShared = { ...video(`s-none-${alice}`, alice, at(1)), allowedUsers: [] };
+    const bobsOwn = { ...video(`s-own-${bob}`, bob, at(0)), allowedUsers: [bob] };
+    for (const v of [byName, byGroup, notShared, bobsOwn]) await videos.create(v);
+    const expiredBefore = at(60);
+    const shared = await videos.page({ sharedWith: { user: bob, groups: [group, 'other'] } }, { limit: 10, expiredBefore });
+    expect(shared.map((v) => v.id)).toEqual([byGroup.id, byName.id]);
+    expect((await videos.page({ sharedWith: { user: bob, groups: [] } }, { limit: 10, expiredBefore })).map((v) => v.id)).toEqual([byName.id]);
+    const all = (await videos.page({ all: true }, { limit: 100, expiredBefore })).map((v) => v.id);
+    for (const v of [byName, byGroup, notShared, bobsOwn]) expect(all).toContain(v.id);
+  });
+
+  it('patches only the fields it is given, keeping a concurrent change to the others, and removes a record once', async () => {
+    const alice = owner();
+    const v = video(`patch-${alice}`, alice, at(1), 'processing');
+    await videos.create(v);
+    // The transcoder writes progress meanwhile: a patch of the title must not undo it.
+    await videos.put({ ...v, progress: 0.75 });
+    const patched = await videos.patch(v.id, { title: 'renamed', allowedGroups: ['editors'], updatedAt: at(0) });
+    expect(patched).toEqual({ ...v, progress: 0.75, title: 'renamed', allowedGroups: ['editors'], updatedAt: at(0) });
+    expect(await videos.get(v.id)).toEqual(patched);
+    expect(await videos.patch('nothing-here', { title: 'x', updatedAt: at(0) })).toBeUndefined();
+    expect(await videos.remove(v.id)).toBe(true);
+    expect(await videos.remove(v.id)).toBe(false);
+    expect(await videos.get(v.id)).toBeUndefined();
   });
 
   it("runs one owner's locked work one at a time across connections, other owners' alongside, and goes on after a failure", async () => {

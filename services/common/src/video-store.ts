@@ -1,10 +1,13 @@
 import type { Pool, PoolClient } from 'pg';
 import { databaseError, inTransaction, type Queryable } from './database/pool.ts';
-import { videoSchema, VIDEO_ID, type Video } from './video.ts';
+import { videoSchema, VIDEO_ID, type Video, type VideoInput } from './video.ts';
 
 export type VideoStatus = Video['status'];
 
-/** A page of one owner's library: newest first, after the (createdAt, id) of the previous page's last video. */
+/** Whose videos a page lists: one owner's, those shared with a user (by name or group), or all of them. */
+export type VideoScope = { owner: string } | { sharedWith: { user: string; groups: readonly string[] } } | { all: true };
+
+/** A page of a library: newest first, after the (createdAt, id) of the previous page's last video. */
 export interface VideoPage {
   limit: number;
   after?: { createdAt: string; id: string };
@@ -17,14 +20,16 @@ export interface VideoPage {
 export interface VideoStore {
   get(id: string): Promise<Video | undefined>;
   /** Writes a video's whole record, made or replaced. */
-  put(video: Video): Promise<void>;
+  put(video: VideoInput): Promise<void>;
   /** Writes a new video's record; its id must be new. */
-  create(video: Video): Promise<void>;
-  page(owner: string, page: VideoPage): Promise<Video[]>;
+  create(video: VideoInput): Promise<void>;
+  /** Changes some fields of a video and nothing else (a concurrent change to other fields is kept); the video as it now is, or undefined if there is none. */
+  patch(id: string, changes: VideoChanges): Promise<Video | undefined>;
+  /** Removes a video's record; whether there was one. */
+  remove(id: string): Promise<boolean>;
+  page(scope: VideoScope, page: VideoPage): Promise<Video[]>;
   /** The owner's videos created at or after `since`: what the upload quota counts. */
   createdSince(owner: string, since: string): Promise<Video[]>;
-  /** Uploading or processing, oldest first: what the transcoder looks at again after a restart. */
-  unfinished(): Promise<Video[]>;
   /**
    * Runs `work` with a store bound to one transaction that holds the owner's
    * lock: checks and writes for one user happen as one step, whichever replica
@@ -35,10 +40,14 @@ export interface VideoStore {
   ping(): Promise<void>;
 }
 
-const COLUMNS = 'id, owner, title, visibility, allowed_users, status, progress, failure_reason, duration_seconds, renditions, source, created_at, updated_at';
+const COLUMNS = 'id, owner, title, description, visibility, allowed_users, allowed_groups, status, progress, failure_reason, duration_seconds, renditions, source, created_at, updated_at';
+
+/** The fields an owner changes (PATCH /v1/videos/:id), and when. */
+export type VideoChanges = Partial<Pick<Video, 'title' | 'description' | 'visibility' | 'allowedUsers' | 'allowedGroups'>> & { updatedAt: string };
+const CHANGE_COLUMNS = { title: 'title', description: 'description', visibility: 'visibility', allowedUsers: 'allowed_users', allowedGroups: 'allowed_groups', updatedAt: 'updated_at' } as const;
 
 interface Row {
-  id: string; owner: string; title: string; visibility: string; allowed_users: string[]; status: string; progress: number;
+  id: string; owner: string; title: string; description: string; visibility: string; allowed_users: string[]; allowed_groups: string[]; status: string; progress: number;
   failure_reason: string | null; duration_seconds: number | null; renditions: unknown; source: unknown; created_at: Date; updated_at: Date;
 }
 
@@ -46,8 +55,10 @@ const toVideo = (row: Row): Video => videoSchema.parse({
   id: row.id,
   owner: row.owner,
   title: row.title,
+  description: row.description,
   visibility: row.visibility,
   allowedUsers: row.allowed_users,
+  allowedGroups: row.allowed_groups,
   status: row.status,
   progress: row.progress,
   ...(row.failure_reason === null ? {} : { failureReason: row.failure_reason }),
@@ -58,20 +69,20 @@ const toVideo = (row: Row): Video => videoSchema.parse({
   updatedAt: row.updated_at.toISOString(),
 });
 
-function values(input: Video): unknown[] {
+function values(input: VideoInput): unknown[] {
   const v = videoSchema.parse(input);
-  return [v.id, v.owner, v.title, v.visibility, v.allowedUsers, v.status, v.progress, v.failureReason ?? null, v.durationSeconds ?? null,
+  return [v.id, v.owner, v.title, v.description, v.visibility, v.allowedUsers, v.allowedGroups, v.status, v.progress, v.failureReason ?? null, v.durationSeconds ?? null,
     JSON.stringify(v.renditions), v.source === undefined ? null : JSON.stringify(v.source), v.createdAt, v.updatedAt];
 }
-const PLACEHOLDERS = Array.from({ length: 13 }, (_, i) => `$${i + 1}`).join(', ');
+const PLACEHOLDERS = Array.from({ length: COLUMNS.split(', ').length }, (_, i) => `$${i + 1}`).join(', ');
 const UPDATE_ALL = COLUMNS.split(', ').slice(1).map((c) => `${c} = EXCLUDED.${c}`).join(', ');
 
-/** The status filter of a page ($2 is the expiry instant): an expired upload is failed, whatever its row says. */
+/** The status filter of a page ($1 is the expiry instant): an expired upload is failed, whatever its row says. */
 const STATUS_FILTER: Record<VideoStatus, string> = {
-  uploading: `status = 'uploading' AND created_at > $2::timestamptz`,
-  failed: `(status = 'failed' OR (status = 'uploading' AND created_at <= $2::timestamptz))`,
-  processing: `status = 'processing' AND $2::timestamptz IS NOT NULL`,
-  ready: `status = 'ready' AND $2::timestamptz IS NOT NULL`,
+  uploading: `status = 'uploading' AND created_at > $1::timestamptz`,
+  failed: `(status = 'failed' OR (status = 'uploading' AND created_at <= $1::timestamptz))`,
+  processing: `status = 'processing' AND $1::timestamptz IS NOT NULL`,
+  ready: `status = 'ready' AND $1::timestamptz IS NOT NULL`,
 };
 
 type OwnerLock = VideoStore['withOwnerLock'];
@@ -96,17 +107,29 @@ function storeOn(db: Queryable, withOwnerLock: OwnerLock): VideoStore {
     async create(video) {
       await rows(`INSERT INTO videos (${COLUMNS}) VALUES (${PLACEHOLDERS})`, values(video));
     },
-    page(owner, { limit, after, status, expiredBefore }) {
-      const params: unknown[] = [owner, expiredBefore, limit];
-      const cursor = after ? (params.push(after.createdAt, after.id), 'AND (created_at, id COLLATE "C") < ($4::timestamptz, $5::text)') : '';
-      return rows(`SELECT ${COLUMNS} FROM videos WHERE owner = $1 AND ${status ? STATUS_FILTER[status] : '$2::timestamptz IS NOT NULL'} ${cursor}
-        ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $3`, params);
+    async patch(id, changes) {
+      const fields = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof VideoChanges, unknown][];
+      const set = fields.map(([field], i) => `${CHANGE_COLUMNS[field]} = $${i + 2}`).join(', ');
+      return (await rows(`UPDATE videos SET ${set} WHERE id = $1 RETURNING ${COLUMNS}`, [id, ...fields.map(([, value]) => value)]))[0];
+    },
+    async remove(id) {
+      return (await rows(`DELETE FROM videos WHERE id = $1 RETURNING ${COLUMNS}`, [id])).length > 0;
+    },
+    page(scope, { limit, after, status, expiredBefore }) {
+      const params: unknown[] = [expiredBefore, limit];
+      const param = (value: unknown) => `$${params.push(value)}`;
+      let scoped = 'TRUE';
+      if ('owner' in scope) scoped = `owner = ${param(scope.owner)}`;
+      else if ('sharedWith' in scope) {
+        const user = param(scope.sharedWith.user);
+        scoped = `owner <> ${user} AND (allowed_users @> ARRAY[${user}]::text[] OR allowed_groups && ${param(scope.sharedWith.groups)}::text[])`;
+      }
+      const cursor = after ? `AND (created_at, id COLLATE "C") < (${param(after.createdAt)}::timestamptz, ${param(after.id)}::text)` : '';
+      return rows(`SELECT ${COLUMNS} FROM videos WHERE ${scoped} AND ${status ? STATUS_FILTER[status] : '$1::timestamptz IS NOT NULL'} ${cursor}
+        ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $2`, params);
     },
     createdSince(owner, since) {
       return rows(`SELECT ${COLUMNS} FROM videos WHERE owner = $1 AND created_at >= $2 ORDER BY created_at`, [owner, since]);
-    },
-    unfinished() {
-      return rows(`SELECT ${COLUMNS} FROM videos WHERE status IN ('uploading', 'processing') ORDER BY created_at`, []);
     },
     withOwnerLock,
     async ping() {
@@ -114,6 +137,13 @@ function storeOn(db: Queryable, withOwnerLock: OwnerLock): VideoStore {
     },
   };
 }
+
+/**
+ * The store on one connection the caller holds, inside its own transaction:
+ * the transcoder writes a video in the transaction that checks it still holds
+ * the video's job (services/transcoder/src/job-store.ts).
+ */
+export const videoStoreOn = (db: Queryable): VideoStore => storeOn(db, nested);
 
 export function createVideoStore(pool: Pool): VideoStore {
   const withOwnerLock: OwnerLock = (owner, work) => inTransaction(pool, async (client: PoolClient) => {

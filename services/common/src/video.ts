@@ -15,9 +15,12 @@ export const videoSchema = z.object({
   id: z.string().regex(VIDEO_ID),
   owner: z.string().min(1),
   title: z.string(),
+  description: z.string().default(''),
   visibility: z.enum(['public', 'private', 'premium']),
-  /** Users other than the owner who may watch a private video. */
+  /** Users other than the owner who may watch the video, whatever its visibility. */
   allowedUsers: z.array(z.string()).default([]),
+  /** Groups (the identity provider's groups claim) whose members may watch it. */
+  allowedGroups: z.array(z.string()).default([]),
   status: z.enum(['uploading', 'processing', 'ready', 'failed']),
   progress: z.number().min(0).max(1).default(0),
   failureReason: z.string().optional(),
@@ -38,6 +41,8 @@ export const videoSchema = z.object({
 });
 
 export type Video = z.infer<typeof videoSchema>;
+/** A video as written: fields with defaults (description, sharing, progress, renditions) may be left out. */
+export type VideoInput = z.input<typeof videoSchema>;
 export type Rendition = z.infer<typeof renditionSchema>;
 
 /** Why an upload ended without a source: such uploads store no bytes (a source that lands later is removed). */
@@ -48,9 +53,12 @@ export const endedWithoutSource = (video: Video) => video.status === 'failed' &&
 export const videoKeys = {
   /** Where installs from before PostgreSQL kept a video's record: read by `vidgate import-metadata` only. */
   meta: (id: string) => `videos/${id}/meta.json`,
+  /** Everything published for a video: renditions, posters, playlists. */
+  prefix: (id: string) => `videos/${id}/`,
   hlsPrefix: (id: string) => `videos/${id}/hls/`,
   master: (id: string) => `videos/${id}/hls/master.m3u8`,
   source: (id: string) => `uploads/${id}/source`,
+  uploadPrefix: (id: string) => `uploads/${id}/`,
 };
 
 /** uploads/<id>/source → id, or undefined for any other key. */

@@ -78,13 +78,13 @@ describe.concurrent('vidgate CLI', { timeout: 30_000 }, () => {
     const run = await vidgate(['token', '--sub', 'ops', '--role', 'admin']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(verifyToken(config.jwt, run.stdout.trim())).toEqual({ sub: 'ops', role: 'admin', premium: false });
+    expect(verifyToken(config.jwt, run.stdout.trim())).toEqual({ sub: 'ops', role: 'admin', premium: false, groups: [] });
   });
 
   it('token defaults to the user role and honours --premium', async ({ expect }) => {
     const run = await vidgate(['token', '--sub', 'alice', '--premium']);
     expect(run.code, run.stderr).toBe(0);
-    expect(verifyToken(config.jwt, run.stdout.trim())).toEqual({ sub: 'alice', role: 'user', premium: true });
+    expect(verifyToken(config.jwt, run.stdout.trim())).toEqual({ sub: 'alice', role: 'user', premium: true, groups: [] });
   });
 
   it.for<[string[], RegExp]>([

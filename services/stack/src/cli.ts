@@ -15,6 +15,7 @@ import { KID } from '@vidgate/common/signing';
 import { createUrlSigner, nowSeconds } from '@vidgate/common/url-signer';
 import { loadNginxConfig } from './nginx-config.ts';
 import { importMetadata } from './import-metadata.ts';
+import { auditCommand } from './audit-command.ts';
 import { NGINX_SRC, stackPaths } from './paths.ts';
 import { renderNginx } from './render-nginx.ts';
 import { prepareWebRoot } from './web-root.ts';
@@ -28,6 +29,14 @@ const USAGE = `usage:
                                                role's password, apply pending migrations (as VIDGATE_DB_ADMIN_USER)
   vidgate import-metadata                      copy the videos of an install from before PostgreSQL (videos/<id>/meta.json
                                                in the bucket) into the database; those it has already are left alone
+  vidgate audit [--user NAME] [--video ID] [--action ACTION] [--from ISO] [--to ISO] [--limit N]
+                                               print the audit trail's events that match, newest first, one JSON
+                                               object a line (default 100), as the services' role
+  vidgate audit verify                         recompute the audit trail's hash chain: exit 0 "chain intact: N events",
+                                               1 naming the first event that was changed or follows a removed one,
+                                               3 when the database cannot answer
+  vidgate audit prune                          remove events older than VIDGATE_AUDIT_RETENTION_DAYS (365), as
+                                               VIDGATE_DB_ADMIN_USER; the rest stays verifiable
   vidgate render-nginx --out DIR [--mount DIR] [--run-dir DIR] [--log-dir DIR] [--cache-dir DIR] [--workers N] [--extra FILE]...
                                                render nginx's config, njs and pages into DIR/{conf,njs,web} for an
                                                nginx that sees DIR at --mount (default /etc/nginx/vidgate; containers)
@@ -61,6 +70,7 @@ try {
       ttl: { type: 'string' }, sub: { type: 'string' }, role: { type: 'string' }, premium: { type: 'boolean' }, kid: { type: 'string' },
       out: { type: 'string' }, mount: { type: 'string' }, 'run-dir': { type: 'string' }, 'log-dir': { type: 'string' }, 'cache-dir': { type: 'string' },
       workers: { type: 'string' }, extra: { type: 'string', multiple: true },
+      user: { type: 'string' }, video: { type: 'string' }, action: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, limit: { type: 'string' },
     },
   });
 } catch (err) {
@@ -77,7 +87,7 @@ if (command === 'key') {
   console.log(`${kid}:${randomBytes(32).toString('base64url')}`);
   process.exit(0);
 }
-if (!['sign', 'token', 'render-nginx', 'db-setup', 'import-metadata'].includes(command ?? '')) fail(command ? `unknown command "${command}"` : 'a command is required');
+if (!['sign', 'token', 'render-nginx', 'db-setup', 'import-metadata', 'audit'].includes(command ?? '')) fail(command ? `unknown command "${command}"` : 'a command is required');
 
 /** Each command parses only the settings it uses: `token` needs no signing key, `sign` no JWT secret. */
 function load<T>(read: () => T): T {
@@ -89,7 +99,10 @@ function load<T>(read: () => T): T {
   }
 }
 
-if (command === 'render-nginx') {
+if (command === 'audit') {
+  const { user, video, action, from, to, limit } = args.values;
+  process.exitCode = await auditCommand(args.positionals, { user, video, action, from, to, limit }, { fail, load });
+} else if (command === 'render-nginx') {
   // The container layout: the compose stack's nginx mounts DIR at --mount and keeps
   // its pid, temporary files and logs in its own folders. Same renderer as `npm start`.
   if (!args.values.out) fail('render-nginx needs --out DIR');

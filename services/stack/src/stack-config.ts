@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CACHE, cacheSection, PLAYBACK, playbackSection } from '@vidgate/auth/auth-config';
-import { parseEnv, port, url, type Env } from '@vidgate/common/config/env';
+import { parseEnv, port, url, whole, type Env } from '@vidgate/common/config/env';
 import { CREDENTIALS, credentialsSection, DATABASE, DATABASE_ADMIN, databaseAdminSection, databaseSection, JWT, jwtSection, PROCESS, processSection, PUBLIC_URL, publicUrlOf, SIGNING, signingSection, STORAGE, storageSection, UPLOADS, uploadsSection } from '@vidgate/common/config/sections';
 import { TRANSCODING, transcodingSection } from '@vidgate/transcoder/transcoder-config';
 import { EDGE_CACHE, EDGE_LIMITS, edgeCacheSection, edgeLimitsSection, NGINX_EDGE, nginxEdgeSection } from './nginx-config.ts';
@@ -35,6 +35,8 @@ const STACK_SHAPE = {
   VIDGATE_MINIO_CONSOLE_PORT: port.default(9001),
   // Where MinIO sends upload events; the transcoder's own address by default.
   VIDGATE_TRANSCODER_URL: url.optional(),
+  // Transcoder processes the local stack runs, on VIDGATE_TRANSCODER_PORT and the ports after it; they share the queue.
+  VIDGATE_TRANSCODER_WORKERS: whole.pipe(z.number().int().min(1).max(8)).default(1),
 };
 
 export function loadConfig(env: Env = process.env) {
@@ -59,7 +61,7 @@ export function loadConfig(env: Env = process.env) {
     database: databaseSection(e),
     databaseAdmin: databaseAdminSection(e),
     uploads: uploadsSection(e),
-    transcoder: Object.freeze({ ...transcodingSection(e), url: e.VIDGATE_TRANSCODER_URL ?? `http://${e.VIDGATE_BIND_HOST}:${e.VIDGATE_TRANSCODER_PORT}` }),
+    transcoder: Object.freeze({ ...transcodingSection(e), url: e.VIDGATE_TRANSCODER_URL ?? `http://${e.VIDGATE_BIND_HOST}:${e.VIDGATE_TRANSCODER_PORT}`, workers: e.VIDGATE_TRANSCODER_WORKERS }),
     signing: signingSection(e),
     playback: playbackSection(e),
     cache: cacheSection(e),

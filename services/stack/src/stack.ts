@@ -60,7 +60,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await prepareWebRoot(paths.web);
   await stopLeftovers(paths.run, say);
   const { ports } = config;
-  await assertPortsFree(config.bindHost, [ports.minio, ports.minioConsole, config.database.port, config.transcoder.port, ports.auth, ports.origin, ports.collector]);
+  const transcoderPorts = Array.from({ length: config.transcoder.workers }, (_, i) => config.transcoder.port + i);
+  await assertPortsFree(config.bindHost, [ports.minio, ports.minioConsole, config.database.port, ...transcoderPorts, ports.auth, ports.origin, ports.collector]);
   const running: Supervised[] = [];
   let reportCrash: (what: string) => void = () => {};
   const crashed = new Promise<string>((resolve) => (reportCrash = resolve));
@@ -91,17 +92,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     say(migrations.length ? `database ${config.database.database}: applied ${migrations.join(', ')}` : `database ${config.database.database}: up to date`);
     if (options.seed) await options.seed(config, paths);
 
-    // A TypeScript service of services/<name>, run with tsx, ready when /healthz answers.
+    // A TypeScript service of services/<name>, run with tsx, ready when /healthz answers; `label` names its process and log.
     let env = options.env;
-    const startService = async (name: string, port: number, extraEnv: NodeJS.ProcessEnv = {}) => {
-      say(`starting the ${name} service on ${local(port)}`);
+    const startService = async (name: string, port: number, extraEnv: NodeJS.ProcessEnv = {}, label = name) => {
+      say(`starting the ${label} service on ${local(port)}`);
       const service = startProcess({
-        name, command: process.execPath, args: ['--import', 'tsx', resolve(REPO_ROOT, `services/${name}/src/server.ts`)],
-        env: { ...env, ...extraEnv }, cwd: REPO_ROOT, logFile: resolve(paths.logs, `${name}.log`),
+        name: label, command: process.execPath, args: ['--import', 'tsx', resolve(REPO_ROOT, `services/${name}/src/server.ts`)],
+        env: { ...env, ...extraEnv }, cwd: REPO_ROOT, logFile: resolve(paths.logs, `${label}.log`),
       });
       return readyOrStopped(service, `${local(port)}/healthz`, 30_000, true);
     };
-    await keep('transcoder', true, () => startService('transcoder', config.transcoder.port));
+    // Transcoder workers share the queue in PostgreSQL. The first is MinIO's webhook target; every one
+    // answers the webhook, /healthz and /metrics on its own port, and works in a folder of its own.
+    for (const [i, port] of transcoderPorts.entries()) {
+      const label = i === 0 ? 'transcoder' : `transcoder-${i + 1}`;
+      const workDir = config.transcoder.workDir && config.transcoder.workers > 1 ? { VIDGATE_TRANSCODER_WORK_DIR: resolve(config.transcoder.workDir, label) } : {};
+      await keep(label, true, () => startService('transcoder', port, { VIDGATE_TRANSCODER_PORT: String(port), ...workDir }, label));
+    }
     const auth = await keep('auth', true, () => startService('auth', config.ports.auth));
 
     say(`starting nginx on ${local(config.ports.origin)}`);

@@ -5,7 +5,7 @@ import { AppError } from '@vidgate/common/errors';
 import { errorHandler, notFound } from '@vidgate/common/http-errors';
 import type { Logger } from '@vidgate/common/logger';
 import type { VideoStore } from '@vidgate/common/video-store';
-import type { JobQueue } from './job-queue.ts';
+import type { JobStore } from './job-store.ts';
 import { sourcesInEvent } from './minio-event.ts';
 import type { UploadSealer } from './seal-upload.ts';
 import type { TranscoderMetrics } from './transcoder-metrics.ts';
@@ -16,17 +16,17 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** The transcoder's HTTP side: MinIO's webhook, health and metrics. */
-export function createApp(deps: { config: TranscoderConfig; queue: JobQueue; videos: VideoStore; sealUpload: UploadSealer; metrics: TranscoderMetrics; logger: Logger }): express.Express {
-  const { config, queue, videos, sealUpload, metrics, logger } = deps;
+/** The transcoder's HTTP side: MinIO's webhook (any worker's queues the job for all of them), health and metrics. */
+export function createApp(deps: {
+  config: TranscoderConfig; jobs: Pick<JobStore, 'enqueue'>; worker: { readonly id: string; readonly running: number }; videos: VideoStore;
+  sealUpload: UploadSealer; metrics: TranscoderMetrics; logger: Logger;
+}): express.Express {
+  const { config, jobs, worker, videos, sealUpload, metrics, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '1mb' }));
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok', pid: process.pid, queued: queue.depth }));
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok', pid: process.pid, worker: worker.id, running: worker.running }));
   app.get('/metrics', async (_req, res) => {
-    metrics.queueDepth.set(queue.depth);
-    metrics.running.set(queue.running);
-    metrics.oldestWaiting.set(queue.oldestWaitingSeconds());
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.post('/events/minio', async (req, res) => {
@@ -41,10 +41,12 @@ export function createApp(deps: { config: TranscoderConfig; queue: JobQueue; vid
     }
     for (const { videoId } of sources) {
       await sealUpload(videoId);
-      // Queued under its owner, so that users take turns; a video without a record is its own owner (the job skips it).
-      const added = queue.add(videoId, (await videos.get(videoId))?.owner ?? videoId);
-      metrics.events.inc({ result: added ? 'queued' : 'duplicate' });
-      logger.info({ videoId, added }, added ? 'upload event: job queued' : 'upload event: job already queued or running');
+      // Queued under its owner, so that users take turns. A database error answers 503: MinIO keeps the event and sends it again.
+      const video = await videos.get(videoId);
+      const queued = video ? await jobs.enqueue(videoId, video.owner) : false;
+      const result = !video ? 'unknown' : queued ? 'queued' : 'duplicate';
+      metrics.events.inc({ result });
+      logger.info({ videoId, result }, { queued: 'upload event: job queued', duplicate: 'upload event: job already queued or running', unknown: 'upload event for a video without a record; ignored' }[result]);
     }
     res.json({ queued: sources.length });
   });

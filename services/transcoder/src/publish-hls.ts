@@ -19,6 +19,7 @@ const PARALLEL_UPLOADS = 8;
 /**
  * Uploads a packaged HLS folder under videos/<id>/hls/. Playlists go last, the
  * master very last, so a reader never finds a playlist whose segments are missing.
+ * The keys are the files' names: publishing a video again writes the same keys.
  */
 export async function publishHls(opts: {
   client: Client;
@@ -27,10 +28,13 @@ export async function publishHls(opts: {
   dir: string;
   files: readonly string[];
   onProgress?: (done: number, total: number) => void;
+  /** Stops before the next object once aborted (the lease was lost, the worker is stopping). */
+  signal?: AbortSignal;
 }): Promise<void> {
   const rank = (f: string) => (f === 'master.m3u8' ? 2 : f.endsWith('.m3u8') ? 1 : 0);
   let done = 0;
   const put = async (file: string) => {
+    opts.signal?.throwIfAborted();
     const path = join(opts.dir, file);
     const { size } = await stat(path);
     const contentType = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';

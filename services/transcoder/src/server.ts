@@ -1,39 +1,58 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { createAuditLog } from '@vidgate/common/audit';
 import { configOrExit } from '@vidgate/common/config/env';
+import { listen } from '@vidgate/common/database/listen';
 import { createLogger } from '@vidgate/common/logger';
 import { createPool } from '@vidgate/common/database/pool';
-import { createMinioStore, minioClient } from '@vidgate/common/minio-store';
+import { minioClient } from '@vidgate/common/minio-store';
 import { createVideoStore } from '@vidgate/common/video-store';
 import { serve } from '@vidgate/common/serve';
 import { createApp } from './app.ts';
-import { createJobQueue } from './job-queue.ts';
-import { findUnfinished } from './reconcile.ts';
+import { auditTranscoder } from './audit-transcoder.ts';
+import { createJobStore } from './job-store.ts';
 import { createUploadSealer } from './seal-upload.ts';
 import { sandboxFor, sandboxProblem } from './media-limits.ts';
 import { createTranscodeJob, workRoot } from './transcode-job.ts';
-import { createTranscoderMetrics } from './transcoder-metrics.ts';
+import { countAttempt, createTranscoderMetrics } from './transcoder-metrics.ts';
 import { loadTranscoderConfig } from './transcoder-config.ts';
+import { createWorker } from './worker.ts';
 
 const config = configOrExit('vidgate transcoder', () => loadTranscoderConfig());
 const logger = createLogger({ name: 'transcoder', level: config.logLevel });
+const { transcoder: settings } = config;
 const client = minioClient(config.minio, config.minio.transcoder);
-const objects = createMinioStore(client, config.minio.bucket);
 const pool = createPool(config.database, logger, 'vidgate-transcoder');
 const videos = createVideoStore(pool);
-const metrics = createTranscoderMetrics();
-const sealUpload = createUploadSealer({ config, metrics, logger });
-const sandbox = sandboxFor(config.transcoder.limits);
-const transcode = createTranscodeJob({ config, client, videos, metrics, logger, sandbox });
-const queue = createJobQueue({
-  concurrency: config.transcoder.concurrency,
-  perOwner: config.transcoder.perUser,
-  run: transcode,
-  onError: (videoId, err) => logger.error({ err, videoId }, 'job crashed'),
-  onBusy: (seconds) => metrics.busy.inc(seconds),
-});
+const audit = auditTranscoder({ audit: createAuditLog(pool, { logger }), videos });
+const jobs = createJobStore(pool, { leaseSeconds: settings.leaseSeconds, maxAttempts: settings.maxAttempts, perUser: settings.perUser });
+const sandbox = sandboxFor(settings.limits);
+const transcode = createTranscodeJob({ config, client, videos, logger, sandbox });
 
-// Restart safety: drop what killed jobs left on disk, pick up what they left unfinished.
+// Which worker holds a job: host:port (a container's host name, or this machine's
+// with one port per worker), and this run of it, so that a restart can tell its
+// own earlier jobs (dead) from those of a live worker.
+const name = `${hostname()}:${settings.port}`;
+const metrics = createTranscoderMetrics({
+  queue: () => jobs.stats(),
+  slots: () => ({ total: settings.concurrency, busy: worker.running, busySeconds: worker.busySeconds() }),
+});
+metrics.registry.registerMetric(audit.failures);
+const worker = createWorker({
+  jobs, name, id: `${name}#${randomBytes(3).toString('hex')}`, concurrency: settings.concurrency, leaseSeconds: settings.leaseSeconds, pollSeconds: settings.pollSeconds,
+  run: transcode.run, cleanUp: transcode.cleanUp, logger,
+  listen: (wake) => listen(config.database, 'transcode_jobs', wake, { logger, applicationName: 'vidgate-transcoder-listen' }),
+  onClaim: (lease) => metrics.wait.observe(lease.waitedSeconds),
+  onAttempt: (lease, result, seconds) => {
+    countAttempt(metrics, lease, result, seconds);
+    void audit.outcome(lease, result);
+  },
+});
+const sealUpload = audit.sealing(createUploadSealer({ config, metrics, logger }));
+
+// Restart safety: drop what killed jobs left on disk (their jobs are claimed again, by any worker).
 await mkdir(workRoot(config), { recursive: true });
 for (const leftover of await readdir(workRoot(config))) await rm(join(workRoot(config), leftover), { recursive: true, force: true });
 const unreachable = sandboxProblem(workRoot(config), sandbox);
@@ -42,19 +61,11 @@ if (unreachable) {
   process.exit(2); // a configuration error, as configOrExit exits
 }
 
-// Unfinished jobs are not waited for: reconcile resumes them on the next start.
-serve(createApp({ config, queue, videos, sealUpload, metrics, logger }), {
-  name: 'transcoder', port: config.transcoder.port, host: config.bindHost, logger,
-  details: { concurrency: config.transcoder.concurrency },
+serve(createApp({ config, jobs, worker, videos, sealUpload, metrics, logger }), {
+  name: 'transcoder', port: settings.port, host: config.bindHost, logger,
+  details: { worker: worker.id, concurrency: settings.concurrency, leaseSeconds: settings.leaseSeconds },
+  // Running jobs are stopped and queued again, for another worker (or this one, restarted) to take at once.
+  beforeClose: () => worker.stop(),
 });
 
-findUnfinished(objects, videos)
-  .then(async (unfinished) => {
-    for (const { id, owner, status } of unfinished) {
-      // An upload whose event came while this process was down: its URLs are sealed here, as the webhook would have.
-      if (status === 'uploading') await sealUpload(id);
-      queue.add(id, owner);
-    }
-    if (unfinished.length > 0) logger.info({ videoIds: unfinished.map((v) => v.id) }, 'resuming unfinished videos');
-  })
-  .catch((err) => logger.error({ err }, 'could not list unfinished videos'));
+await worker.start();

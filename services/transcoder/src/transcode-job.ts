@@ -6,11 +6,13 @@ import type { TranscoderConfig } from './transcoder-config.ts';
 import type { Logger } from '@vidgate/common/logger';
 import { endedWithoutSource, videoKeys, type Video } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
+import type { LeasedTx } from './job-store.ts';
+import { FinalFailure } from './job-outcome.ts';
 import { handOver, type Sandbox } from './media-limits.ts';
 import { packageHls } from './package-hls.ts';
 import { ProbeError } from './probe.ts';
 import { publishHls, storedRenditions } from './publish-hls.ts';
-import type { TranscoderMetrics } from './transcoder-metrics.ts';
+import type { HeldJob } from './worker.ts';
 
 export interface TranscodeDeps {
   config: TranscoderConfig;
@@ -18,7 +20,6 @@ export interface TranscodeDeps {
   sandbox: Sandbox;
   client: Client;
   videos: VideoStore;
-  metrics: TranscoderMetrics;
   logger: Logger;
 }
 
@@ -29,88 +30,105 @@ export const workRoot = (config: TranscoderConfig) => config.transcoder.workDir 
 /** Share of the progress bar the encode takes; publishing the objects is the rest. */
 const ENCODE_SHARE = 0.9;
 
-async function removePrefix(client: Client, bucket: string, prefix: string): Promise<void> {
+async function keysUnder(client: Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
   for await (const item of client.listObjectsV2(bucket, prefix, true)) if (item.name) keys.push(item.name);
-  if (keys.length > 0) await client.removeObjects(bucket, keys);
+  return keys;
+}
+
+/** Changes the transcoder's fields of the video as it is now (the fence holds its row; its owner may have changed others). */
+async function patchVideo(tx: LeasedTx, id: string, patch: Partial<Video>): Promise<void> {
+  const video = await tx.videos.get(id);
+  if (video) await tx.videos.put({ ...video, ...patch, updatedAt: new Date().toISOString() });
 }
 
 /**
- * One job: uploads/<id>/source → validated with ffprobe → HLS ladder → objects
- * under videos/<id>/hls/ → status ready. Any failure ends as `failed` with a
- * readable reason and no half-published renditions.
+ * One attempt at a job: uploads/<id>/source → validated with ffprobe → HLS
+ * ladder → objects under videos/<id>/hls/ → status ready. Every write to the
+ * video, and the publishing itself, happens while the job's lease is held (the
+ * worker's fences), so a worker that lost the job publishes nothing. A retry
+ * publishes the same keys again and removes any other key under the prefix.
  */
 export function createTranscodeJob(deps: TranscodeDeps) {
-  const { config, client, videos, metrics, logger, sandbox } = deps;
+  const { config, client, videos, logger, sandbox } = deps;
   const bucket = config.minio.bucket;
 
-  return async function transcode(videoId: string): Promise<void> {
-    let video = await videos.get(videoId);
+  async function run(job: HeldJob): Promise<'ready' | 'skipped'> {
+    const { videoId } = job.lease;
+    const video = await videos.get(videoId);
     const sourceKey = videoKeys.source(videoId);
     const stat = await client.statObject(bucket, sourceKey).catch((err: { code?: string }) => {
       if (err.code === 'NotFound' || err.code === 'NoSuchKey') return undefined;
-      throw err; // storage trouble: the video stays as it is and is retried on the next start
+      throw err; // storage trouble: the attempt fails and the job is retried
     });
     // Only an open upload is transcoded: a repeated event, a cancelled upload or a
     // stale upload URL used again after publishing start nothing.
     if (!video || !stat || (video.status !== 'uploading' && video.status !== 'processing')) {
       logger.info({ videoId, status: video?.status, hasSource: Boolean(stat) }, 'nothing to transcode; event ignored');
-      metrics.jobs.inc({ outcome: 'skipped' });
-      // A PUT that began before its upload was cancelled (or expired) lands after it: it must not stay stored, uncounted by any quota.
-      if (video && stat && endedWithoutSource(video)) await client.removeObject(bucket, sourceKey);
-      return;
+      await job.fenced(async (tx) => {
+        // A PUT that began before its upload was cancelled (or expired) lands after it: it must not stay stored, uncounted by any quota.
+        if (video && stat && endedWithoutSource(video)) await client.removeObject(bucket, sourceKey);
+        await tx.end('done', 'nothing to transcode');
+      });
+      return 'skipped';
     }
     // Writes are chained, so a late progress write can never land after the final status.
     let writes = Promise.resolve();
-    const update = (patch: Partial<Video>) => {
-      video = { ...video!, ...patch, updatedAt: new Date().toISOString() };
-      const snapshot = video;
-      writes = writes.catch(() => {}).then(() => videos.put(snapshot));
-      return writes;
+    const progress = (value: number) => {
+      writes = writes.then(() => job.fenced((tx) => patchVideo(tx, videoId, { progress: value }))).catch((err) => logger.warn({ err, videoId }, 'progress not saved'));
     };
-    const started = Date.now();
     const work = await mkdtemp(join(workRoot(config), `${videoId}-`));
     await handOver(work, sandbox);
-    const hlsPrefix = videoKeys.hlsPrefix(videoId);
+    const timeout = AbortSignal.timeout(config.transcoder.timeoutSeconds * 1000);
     try {
-      await update({ status: 'processing', progress: 0, failureReason: undefined });
-      logger.info({ videoId, bytes: stat.size }, 'transcoding');
+      await job.fenced((tx) => patchVideo(tx, videoId, { status: 'processing', progress: 0, failureReason: undefined }));
+      logger.info({ videoId, bytes: stat.size, attempt: job.lease.attempt }, 'transcoding');
       const input = join(work, 'source');
       await client.fGetObject(bucket, sourceKey, input);
       let shown = 0;
       const result = await packageHls({
         input,
         outDir: join(work, 'hls'),
-        signal: AbortSignal.timeout(config.transcoder.timeoutSeconds * 1000),
+        signal: AbortSignal.any([job.signal, timeout]),
         limits: config.transcoder.limits,
         sandbox,
         onProgress: (fraction) => {
           if (fraction - shown < PROGRESS_STEP) return;
           shown = fraction;
-          update({ progress: Math.round(fraction * ENCODE_SHARE * 100) / 100 }).catch((err) => logger.warn({ err, videoId }, 'progress not saved'));
+          progress(Math.round(fraction * ENCODE_SHARE * 100) / 100);
         },
       });
-      await removePrefix(client, bucket, hlsPrefix); // renditions of an earlier source, if any
-      await publishHls({ client, bucket, videoId, dir: join(work, 'hls'), files: result.files });
-      await update({
-        status: 'ready',
-        progress: 1,
-        durationSeconds: result.probe.durationSeconds,
-        renditions: storedRenditions(result.renditions),
+      await writes;
+      // Published and marked ready in one fence: the job row stays locked meanwhile, so no other worker can take the job and publish too.
+      await job.fenced(async (tx) => {
+        await publishHls({ client, bucket, videoId, dir: join(work, 'hls'), files: result.files, signal: job.signal });
+        const published = new Set(result.files.map((f) => videoKeys.hlsPrefix(videoId) + f));
+        const stale = (await keysUnder(client, bucket, videoKeys.hlsPrefix(videoId))).filter((key) => !published.has(key));
+        if (stale.length > 0) await client.removeObjects(bucket, stale); // a cut-off attempt's objects that this one did not write again
+        await patchVideo(tx, videoId, { status: 'ready', progress: 1, durationSeconds: result.probe.durationSeconds, renditions: storedRenditions(result.renditions) });
+        await tx.end('done');
       });
-      metrics.jobs.inc({ outcome: 'ready' });
-      metrics.duration.observe({ outcome: 'ready' }, (Date.now() - started) / 1000);
-      logger.info({ videoId, seconds: (Date.now() - started) / 1000, renditions: result.renditions.map((r) => r.name) }, 'ready');
+      logger.info({ videoId, renditions: result.renditions.map((r) => r.name) }, 'ready');
+      return 'ready';
     } catch (err) {
-      const reason = err instanceof ProbeError ? err.reason : 'transcoding failed; the source is kept for inspection';
-      logger.error({ err, videoId }, 'transcode failed');
-      await removePrefix(client, bucket, hlsPrefix).catch(() => {});
-      if (err instanceof ProbeError && config.transcoder.failedUploads === 'delete') await client.removeObject(bucket, sourceKey).catch(() => {});
-      await update({ status: 'failed', failureReason: reason });
-      metrics.jobs.inc({ outcome: 'failed' });
-      metrics.duration.observe({ outcome: 'failed' }, (Date.now() - started) / 1000);
+      if (err instanceof ProbeError) throw new FinalFailure(err.reason, { cause: err });
+      if (timeout.aborted && !job.signal.aborted) throw new FinalFailure(`transcoding took longer than ${config.transcoder.timeoutSeconds} s; the source is kept for inspection`, { cause: err });
+      throw err;
     } finally {
+      await writes;
       await rm(work, { recursive: true, force: true });
     }
-  };
+  }
+
+  /** After a failed attempt, in the fence that records it: no half-published renditions, and a refused upload's source deleted when so configured. */
+  async function cleanUp(job: HeldJob, err: unknown): Promise<void> {
+    const { videoId } = job.lease;
+    const keys = await keysUnder(client, bucket, videoKeys.hlsPrefix(videoId));
+    if (keys.length > 0) await client.removeObjects(bucket, keys);
+    if (err instanceof FinalFailure && err.cause instanceof ProbeError && config.transcoder.failedUploads === 'delete') {
+      await client.removeObject(bucket, videoKeys.source(videoId)).catch(() => {});
+    }
+  }
+
+  return { run, cleanUp };
 }

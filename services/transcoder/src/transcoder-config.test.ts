@@ -26,6 +26,12 @@ describe('loadTranscoderConfig', () => {
     }
   });
 
+  it('takes 30 s leases and 3 attempts by default, and refuses a pool too small for its concurrency', () => {
+    expect(loadTranscoderConfig(PRODUCTION).transcoder).toMatchObject({ leaseSeconds: 30, maxAttempts: 3, pollSeconds: 15 });
+    expect(() => loadTranscoderConfig({ ...PRODUCTION, VIDGATE_TRANSCODER_CONCURRENCY: '9' })).toThrow(/VIDGATE_DB_POOL=10 is too small .* at least 11/);
+    expect(loadTranscoderConfig({ ...PRODUCTION, VIDGATE_TRANSCODER_CONCURRENCY: '9', VIDGATE_DB_POOL: '11' }).transcoder.concurrency).toBe(9);
+  });
+
   it.each(['VIDGATE_TRANSCODER_S3_SECRET', 'VIDGATE_WEBHOOK_TOKEN'])('refuses to start in production without %s', (name) => {
     expect(() => loadTranscoderConfig({ ...PRODUCTION, [name]: undefined })).toThrow(name);
   });

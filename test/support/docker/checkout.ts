@@ -27,11 +27,15 @@ export interface Checkout {
   secret(name: string): Promise<string>;
 }
 
-/** The files of the working tree that git tracks or would track (untracked but not ignored ones too). */
+/** The files of the working tree that git tracks or would track (untracked but not ignored ones too), less those deleted from it. */
 async function repositoryFiles(): Promise<string[]> {
-  const listed = await run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: REPO_ROOT });
-  if (listed.code !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
-  return listed.stdout.split('\0').filter(Boolean);
+  const list = async (args: string[]) => {
+    const listed = await run('git', ['ls-files', ...args, '-z'], { cwd: REPO_ROOT });
+    if (listed.code !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
+    return listed.stdout.split('\0').filter(Boolean);
+  };
+  const deleted = new Set(await list(['--deleted']));
+  return (await list(['--cached', '--others', '--exclude-standard'])).filter((file) => !deleted.has(file));
 }
 
 /** Sets KEY=value lines in an env file: replaces the line (commented out or not) that sets KEY, or appends one. */

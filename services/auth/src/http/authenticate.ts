@@ -1,7 +1,8 @@
 import type { RequestHandler } from 'express';
-import type { AuthConfig } from '../auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
-import { verifyToken, type Principal } from '../jwt.ts';
+import type { AuthConfig } from '../auth-config.ts';
+import type { Principal } from '../jwt.ts';
+import { tokenVerifierFor, type TokenVerifier } from '../token-verifier.ts';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -9,14 +10,21 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Requires "Authorization: Bearer <JWT>" (unless optional and absent); sets req.principal. */
-export function authenticate(jwtConfig: AuthConfig['jwt'], options: { role?: Principal['role']; optional?: boolean } = {}): RequestHandler {
-  return (req, _res, next) => {
+/**
+ * Requires "Authorization: Bearer <JWT>" (unless optional and absent); sets
+ * req.principal. Checked by `tokens`, or by the verifier the process shares for
+ * that token configuration (token-verifier.ts). Async: an identity provider's
+ * keys may have to be fetched first (express 5 passes a rejection on to the
+ * error handler).
+ */
+export function authenticate(tokens: TokenVerifier | AuthConfig['jwt'], options: { role?: Principal['role']; optional?: boolean } = {}): RequestHandler {
+  const verifier = 'verify' in tokens ? tokens : tokenVerifierFor(tokens);
+  return async (req, _res, next) => {
     const header = req.get('authorization') ?? '';
     if (header === '' && options.optional) return next();
     const match = /^bearer ([A-Za-z0-9._-]+)$/i.exec(header); // the scheme is case-insensitive (RFC 7235)
     if (!match) throw new AppError('token_missing', 'an "Authorization: Bearer <token>" header is required');
-    const principal = verifyToken(jwtConfig, match[1]!);
+    const principal = await verifier.verify(match[1]!);
     if (options.role && principal.role !== options.role) {
       throw new AppError('forbidden', `this needs the ${options.role} role`);
     }

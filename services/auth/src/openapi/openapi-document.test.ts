@@ -10,6 +10,7 @@ import { createLogger } from '@vidgate/common/logger';
 import { memoryObjectStore } from '@vidgate/common/memory-object-store';
 import { createUrlSigner, nowSeconds } from '@vidgate/common/url-signer';
 import { videoKeys, type Video } from '@vidgate/common/video';
+import { createAuditLog } from '@vidgate/common/audit';
 import { createPool } from '@vidgate/common/database/pool';
 import { createVideoStore } from '@vidgate/common/video-store';
 import { issueToken } from '../jwt.ts';
@@ -47,7 +48,7 @@ const store = memoryObjectStore();
 const pool = createPool(unitDatabase());
 afterAll(() => pool.end());
 const videos = createVideoStore(pool);
-const app = createApp(config, { store, videos, uploads, logger: createLogger({ name: 'test', level: 'silent' }) });
+const app = createApp(config, { store, videos, uploads, logger: createLogger({ name: 'test', level: 'silent' }), audit: createAuditLog(pool) });
 const bearer = (sub: string, role: 'user' | 'admin' = 'user') => `Bearer ${issueToken(config.jwt, { sub, role, premium: false })}`;
 const alice = bearer('alice');
 
@@ -82,7 +83,7 @@ function expectDocumented(res: request.Response, method: string, path: string) {
 }
 
 const videoOf = (id: string, fields: Partial<Video>): Video => ({
-  id, owner: 'alice', title: id, visibility: 'private', allowedUsers: [], status: 'ready', progress: 1, renditions: [],
+  id, owner: 'alice', title: id, description: '', visibility: 'private', allowedUsers: [], allowedGroups: [], status: 'ready', progress: 1, renditions: [],
   createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', ...fields,
 });
 
@@ -145,6 +146,7 @@ describe('responses of the app match the document', () => {
     ['get', '/v1/proxy/videos/{id}/{rest}', '/v1/proxy/videos/nope/master.m3u8', alice],
     ['get', '/v1/proxy/videos/{id}/{rest}', '/v1/proxy/videos/bobs/master.m3u8', alice],
     ['post', '/v1/demo/login', '/v1/demo/login', undefined],
+    ['get', '/v1/auth/config', '/v1/auth/config', undefined],
   ])('%s %s (%s)', async (method, path, target, authorization) => {
     const req = request(app)[method as 'get'](target);
     expectDocumented(await (authorization ? req.set('Authorization', authorization) : req), method, path);
@@ -167,6 +169,19 @@ describe('responses of the app match the document', () => {
     ['a user', { objectKey: 'demo/a.ts' }, alice],
   ])('POST /v1/sign: %s', async (_what, body, authorization) => {
     expectDocumented(await request(app).post('/v1/sign').set('Authorization', authorization).send(body), 'post', '/v1/sign');
+  });
+
+  it.each([
+    ['/v1/audit', bearer('ops', 'admin')],
+    ['/v1/audit?limit=1&action=playback.granted&from=2026-01-01T00:00:00Z', bearer('ops', 'admin')],
+    ['/v1/audit?limit=101', bearer('ops', 'admin')],
+    ['/v1/audit?from=yesterday', bearer('ops', 'admin')],
+    ['/v1/audit?page=2', bearer('ops', 'admin')],
+    ['/v1/audit', alice],
+    ['/v1/audit', undefined],
+  ])('GET %s (%s)', async (target, authorization) => {
+    const req = request(app).get(target);
+    expectDocumented(await (authorization ? req.set('Authorization', authorization) : req), 'get', '/v1/audit');
   });
 
   it.each([

@@ -1,7 +1,8 @@
 import type { OpenAPIObject, OperationObject, ParameterObject, PathsObject, ReferenceObject, ResponsesObject, SchemaObject } from 'openapi3-ts/oas31';
 import type { AuthConfig } from '../auth-config.ts';
-import { MAX_PAGE } from '../routes/videos.ts';
+import { MAX_PAGE, VIEWS } from '../routes/videos.ts';
 import { ref, schemas, videoIdSchema } from './schemas.ts';
+import { auditPath } from './audit-operation.ts';
 
 const bearer = [{ bearerAuth: [] }];
 const json = (schema: SchemaObject | ReferenceObject) => ({ 'application/json': { schema } });
@@ -16,6 +17,7 @@ const ERRORS = {
   404: error('not_found, video_not_found'),
   409: error('conflict, video_not_ready'),
   502: error('storage_unavailable: object storage failed'),
+  503: error('database_unavailable: the database cannot answer now; unavailable: the identity provider\'s keys cannot be fetched now (both with Retry-After)'),
 } as const;
 type ErrorStatus = keyof typeof ERRORS;
 
@@ -80,20 +82,24 @@ function paths(config: AuthConfig): PathsObject {
         summary: 'An admin mints a signed /media/ URL for any object key',
         security: bearer,
         requestBody: { required: true, content: json(ref('SignRequest')) },
-        responses: responses({ 201: ok('the signed URL', ref('SignedUrl')) }, [401, 403], { ...BODY_ERRORS, 400: error('invalid_body, object_key_invalid, ttl_invalid, bad_request') }),
+        responses: responses({ 201: ok('the signed URL', ref('SignedUrl')) }, [401, 403, 503], { ...BODY_ERRORS, 400: error('invalid_body, object_key_invalid, ttl_invalid, bad_request') }),
       },
     },
     '/v1/videos': {
       get: {
-        operationId: 'listMyVideos',
-        summary: "The caller's own videos, newest first, a page at a time",
+        operationId: 'listVideos',
+        summary: "The caller's library, newest first, a page at a time: their own videos, those shared with them (by name or group; once ready), or for an admin all",
         security: bearer,
         parameters: [
           { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 50 } },
           { name: 'cursor', in: 'query', required: false, schema: { type: 'string', maxLength: 200 }, description: 'nextCursor of the previous page' },
           { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: ['uploading', 'processing', 'ready', 'failed'] } },
+          { name: 'view', in: 'query', required: false, schema: { type: 'string', enum: [...VIEWS], default: 'mine' } },
         ],
-        responses: responses({ 200: ok('a page of videos; nextCursor when more follow', ref('VideoList')) }, [401, 502], { 400: error('bad_request: a limit, cursor or status that is not valid, or an unknown parameter') }),
+        responses: responses({ 200: ok('a page of videos; nextCursor when more follow', ref('VideoList')) }, [401, 502, 503], {
+          400: error('bad_request: a limit, cursor, status or view that is not valid, or an unknown parameter'),
+          403: error('forbidden: view=all needs the admin role'),
+        }),
       },
     },
     '/v1/videos/{id}': {
@@ -102,7 +108,22 @@ function paths(config: AuthConfig): PathsObject {
         summary: 'A video the caller owns or may watch (others only once ready)',
         security: bearer,
         parameters: [videoId],
-        responses: responses({ 200: ok('the video', ref('Video')) }, [400, 401, 403, 404, 502]),
+        responses: responses({ 200: ok('the video', ref('Video')) }, [400, 401, 403, 404, 502, 503]),
+      },
+      patch: {
+        operationId: 'changeVideo',
+        summary: 'The owner or an admin renames, describes, changes the visibility or the sharing of a video',
+        security: bearer,
+        parameters: [videoId],
+        requestBody: { required: true, content: json(ref('VideoChanges')) },
+        responses: responses({ 200: ok('the video as it now is', ref('Video')) }, [401, 404, 502, 503], { ...BODY_ERRORS, 403: error('forbidden: a viewer of the video who is not its owner or an admin; not_entitled') }),
+      },
+      delete: {
+        operationId: 'deleteVideo',
+        summary: 'The owner or an admin deletes a video: an upload in progress is ended, every object and the record removed; a video that is not there answers 204 too',
+        security: bearer,
+        parameters: [videoId],
+        responses: responses({ 204: { description: 'deleted (or there was no such video); playback and playlists answer 404 at once, media within the edge cache bound' } }, [400, 401, 404, 502, 503], { 403: error('forbidden: a viewer of the video who is not its owner or an admin; not_entitled') }),
       },
     },
     '/v1/videos/{id}/playback': {
@@ -160,6 +181,8 @@ function paths(config: AuthConfig): PathsObject {
         requestBody: { required: false, content: json(ref('CompleteUploadRequest')) },
       }),
     },
+    '/v1/audit': auditPath,
+    '/v1/auth/config': { get: { operationId: 'signInConfig', summary: 'How the pages sign in: the identity provider and its public client, or the demo login', security: [], responses: { 200: ok('how to sign in', ref('SignInConfig')) } } },
     ...(config.playback.demoLogin
       ? { '/v1/demo/login': { post: { operationId: 'demoLogin', summary: 'Development only: a short-lived user token for the player page', security: [], responses: { 200: ok('a token', ref('DemoToken')) } } } }
       : {}),
@@ -179,7 +202,7 @@ export function openApiDocument(config: AuthConfig): OpenAPIObject {
     paths: paths(config),
     components: {
       schemas: schemas(config),
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'HS256 with the shared secret, or an access token of the identity provider (VIDGATE_OIDC_ISSUER), by the algorithm its header names' } },
     },
   };
 }

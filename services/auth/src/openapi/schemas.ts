@@ -1,6 +1,8 @@
 import type { ReferenceObject, SchemaObject } from 'openapi3-ts/oas31';
 import type { AuthConfig } from '../auth-config.ts';
+import { z } from 'zod';
 import { MAX_SIGNED_KEY_LENGTH } from '../routes/sign.ts';
+import { patchBody } from '../routes/videos.ts';
 import { ERROR_CODES } from '@vidgate/common/errors';
 import { VIDEO_ID } from '@vidgate/common/video';
 
@@ -23,6 +25,8 @@ function closed(properties: Record<string, SchemaObject | ReferenceObject>, opti
 
 export const videoIdSchema: SchemaObject = { type: 'string', pattern: VIDEO_ID.source };
 
+/** A generated JSON Schema without its $schema line (the document's dialect is already 2020-12). */
+const withoutDialect = ({ $schema: _dialect, ...schema }: Record<string, unknown>): SchemaObject => schema as SchemaObject;
 const visibility: SchemaObject = { type: 'string', enum: ['public', 'private', 'premium'] };
 
 const partUrl = closed({ partNumber: { type: 'integer', minimum: 1, maximum: 10_000 }, size: positiveInteger, url });
@@ -56,19 +60,24 @@ export const schemas = (config: AuthConfig) => ({
     {
       id: string,
       title: string,
+      description: string,
       owner: string,
       visibility,
+      sharedWith: { ...closed({ users: { type: 'array', items: string }, groups: { type: 'array', items: string } }), description: 'only to the owner (or an admin)' },
       status: { type: 'string', enum: ['uploading', 'processing', 'ready', 'failed'] },
       progress: { type: 'number', minimum: 0, maximum: 1 },
       failureReason: { type: 'string', description: 'only to the owner (or an admin)' },
       durationSeconds: { type: 'number', minimum: 0, description: 'once ready' },
       renditions: { type: 'array', items: { $ref: '#/components/schemas/Rendition' }, description: 'once ready' },
       playbackUrl: { ...url, description: 'once ready' },
+      posterUrl: { ...url, description: 'once ready: signed, valid as long as a playback\'s master playlist URL' },
       createdAt: string,
       updatedAt: string,
     },
-    ['failureReason', 'durationSeconds', 'renditions', 'playbackUrl'],
+    ['sharedWith', 'failureReason', 'durationSeconds', 'renditions', 'playbackUrl', 'posterUrl'],
   ),
+  // Generated from the route's own zod schema: one definition of what PATCH accepts.
+  VideoChanges: { ...withoutDialect(z.toJSONSchema(patchBody, { io: 'input', target: 'draft-2020-12' })), description: 'at least one field; sharedWith replaces the lists it names' },
   VideoList: closed({ videos: { type: 'array', items: { $ref: '#/components/schemas/Video' } }, nextCursor: { type: 'string' } }, ['nextCursor']),
   CreateUploadRequest: {
     type: 'object',
@@ -115,4 +124,8 @@ export const schemas = (config: AuthConfig) => ({
   },
   CompletedUpload: closed({ videoId: videoIdSchema, status: { const: 'uploading' }, statusUrl: url }),
   DemoToken: closed({ token: string, sub: string, expiresIn: positiveInteger }),
+  SignInConfig: closed({
+    oidc: { oneOf: [{ type: 'null' }, closed({ issuer: { type: 'string', format: 'uri' }, clientId: string, scope: string })], description: 'the identity provider and the pages\' public client (authorization code + PKCE); null: none for the pages' },
+    demoLogin: { type: 'boolean', description: 'POST /v1/demo/login exists (development only)' },
+  }),
 }) satisfies Record<string, SchemaObject>;

@@ -21,7 +21,7 @@ describe('POST /v1/demo/login', () => {
     const setCookie = (first.headers['set-cookie'] as unknown as string[])[0]!;
     expect(setCookie).toMatch(/^vidgate_demo=[^;]+; Max-Age=2592000; Path=\/v1\/demo\/; HttpOnly; SameSite=Strict$/);
     expect(first.body.sub).toMatch(/^demo-[A-Za-z0-9_-]{12}$/);
-    expect(verifyToken(config.jwt, first.body.token)).toEqual({ sub: first.body.sub, role: 'user', premium: false });
+    expect(verifyToken(config.jwt, first.body.token)).toEqual({ sub: first.body.sub, role: 'user', premium: false, groups: [] });
 
     const other = await login();
     expect(other.body.sub).not.toBe(first.body.sub);

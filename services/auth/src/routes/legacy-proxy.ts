@@ -8,7 +8,7 @@ import { isSafeObjectKey } from '@vidgate/common/object-key';
 import { videoKeys } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
 import { authenticate } from '../http/authenticate.ts';
-import { assertEntitled } from '../videos/entitlement.ts';
+import { assertMayWatch } from '../videos/access.ts';
 
 const UNAVAILABLE = new AppError('storage_unavailable', 'object storage is unavailable');
 
@@ -65,7 +65,7 @@ export function legacyProxyRoutes(deps: { config: AuthConfig; videos: VideoStore
     const rest = (req.params as { rest: string[] }).rest.join('/');
     const video = await videos.get(id);
     if (!video || video.status !== 'ready') throw new AppError('video_not_found', `no playable video ${id}`);
-    assertEntitled(video, req.principal, config.playback);
+    assertMayWatch(video, req.principal, config.playback);
     const key = videoKeys.hlsPrefix(id) + rest;
     if (!isSafeObjectKey(key)) throw new AppError('object_key_invalid', 'the path is not a valid object key');
     // Presigned for the request's own method: HEAD is signed as HEAD.

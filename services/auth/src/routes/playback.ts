@@ -1,16 +1,18 @@
 import { Router } from 'express';
 import type { AuthConfig } from '../auth-config.ts';
+import type { AuditLog } from '@vidgate/common/audit';
 import { AppError } from '@vidgate/common/errors';
 import { nowSeconds, type UrlSigner } from '@vidgate/common/url-signer';
 import { videoKeys } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
 import { authenticate } from '../http/authenticate.ts';
+import { auditRefusals, requester } from '../http/audit-request.ts';
 import type { Metrics } from '../http/metrics.ts';
-import { assertEntitled } from '../videos/entitlement.ts';
+import { assertMayWatch } from '../videos/access.ts';
 
 /** GET /v1/videos/:id/playback: checks entitlement and returns a signed master playlist URL. */
-export function playbackRoutes(deps: { config: AuthConfig; signer: UrlSigner; videos: VideoStore; metrics: Metrics }): Router {
-  const { config, signer, videos, metrics } = deps;
+export function playbackRoutes(deps: { config: AuthConfig; signer: UrlSigner; videos: VideoStore; metrics: Metrics; audit: AuditLog }): Router {
+  const { config, signer, videos, metrics, audit } = deps;
   const router = Router();
   router.get('/v1/videos/:id/playback', authenticate(config.jwt, { optional: true }), async (req, res) => {
     const id = req.params.id as string;
@@ -19,11 +21,12 @@ export function playbackRoutes(deps: { config: AuthConfig; signer: UrlSigner; vi
     }
     const video = await videos.get(id);
     if (!video) throw new AppError('video_not_found', `no video ${id}`);
-    assertEntitled(video, req.principal, config.playback);
+    assertMayWatch(video, req.principal, config.playback);
     if (video.status !== 'ready') throw new AppError('video_not_ready', `video ${id} is ${video.status}`);
     const exp = nowSeconds() + config.playback.masterTtl;
     metrics.urlsSigned.inc({ kind: 'playlist' });
     metrics.urlsSigned.inc({ kind: 'media' });
+    await audit.record({ ...requester(req), action: 'playback.granted', videoId: id, detail: { visibility: video.visibility, expiresAt: new Date(exp * 1000).toISOString() } });
     res.set('Cache-Control', 'private, no-store').json({
       videoId: id,
       masterUrl: config.publicUrl + signer.signPath(`/v1/hls/${id}/master.m3u8`, exp),
@@ -33,5 +36,7 @@ export function playbackRoutes(deps: { config: AuthConfig; signer: UrlSigner; vi
       renditions: video.renditions,
     });
   });
+  // After the route: its refusals (a token, entitlement, a video not there or not ready) go into the trail.
+  router.use('/v1/videos/:id/playback', auditRefusals(audit, 'playback.refused'));
   return router;
 }

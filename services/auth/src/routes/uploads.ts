@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AuthConfig } from '../auth-config.ts';
+import type { AuditLog } from '@vidgate/common/audit';
 import { AppError } from '@vidgate/common/errors';
 import { UPLOAD_CANCELLED, UPLOAD_EXPIRED, type Video } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
 import { authenticate } from '../http/authenticate.ts';
+import { requester } from '../http/audit-request.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { parseBody } from '../http/parse-body.ts';
 import { planUpload } from '../uploads/plan-upload.ts';
@@ -35,8 +37,8 @@ const newVideoId = () => randomBytes(9).toString('base64url');
  * Direct uploads: the service only hands out presigned URLs and keeps the
  * books; the bytes go from the client through nginx to MinIO.
  */
-export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; storage: UploadStorage; metrics: Metrics }): Router {
-  const { config, videos, storage, metrics } = deps;
+export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; storage: UploadStorage; metrics: Metrics; audit: AuditLog }): Router {
+  const { config, videos, storage, metrics, audit } = deps;
   const ttl = config.uploads.urlTtl;
   const router = Router();
   router.use('/v1/uploads', authenticate(config.jwt));
@@ -59,6 +61,7 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
     if (isExpiredUpload(video, config.uploads)) {
       // Ended now, not only refused: MinIO's own cleanup of stale multipart uploads (set to the same expiry) is the backstop.
       await endUpload(video as OpenUpload, UPLOAD_EXPIRED);
+      await audit.record({ ...requester(req), action: 'upload.expired', videoId: video.id, detail: { createdAt: video.createdAt } });
       throw new AppError('upload_expired', `upload ${video.id} was not completed within ${config.uploads.expiry} seconds; start a new one`);
     }
     return video as OpenUpload;
@@ -113,12 +116,13 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
       }
       const now = new Date().toISOString();
       await locked.create({
-        id, owner, title: body.title ?? body.fileName, visibility: body.visibility, allowedUsers: [],
+        id, owner, title: body.title ?? body.fileName, description: '', visibility: body.visibility, allowedUsers: [], allowedGroups: [],
         status: 'uploading', progress: 0, renditions: [], source, createdAt: now, updatedAt: now,
       });
       return { id, plan, expiresAt, upload };
     });
     metrics.uploads.inc({ kind: plan.kind, outcome: 'created' });
+    await audit.record({ ...requester(req), action: 'upload.created', videoId: id, detail: { kind: plan.kind, size: body.size, contentType: body.contentType, visibility: body.visibility } });
     res.status(201).json({ videoId: id, status: 'uploading', statusUrl: `/v1/videos/${id}`, expiresAt, upload });
   });
 
@@ -163,6 +167,7 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
     await storage.completeMultipart(video.id, uploadId, uploaded);
     await storage.revokeUrls(video.id);
     metrics.uploads.inc({ kind: 'multipart', outcome: 'completed' });
+    await audit.record({ ...requester(req), action: 'upload.completed', videoId: video.id, detail: { kind: 'multipart', bytes, parts: uploaded.length } });
     res.json({ videoId: video.id, status: 'uploading', statusUrl: `/v1/videos/${video.id}` });
   });
 
@@ -170,6 +175,7 @@ export function uploadRoutes(deps: { config: AuthConfig; videos: VideoStore; sto
     const video = await openUpload(req);
     await endUpload(video, UPLOAD_CANCELLED);
     metrics.uploads.inc({ kind: video.source.uploadId ? 'multipart' : 'single', outcome: 'aborted' });
+    await audit.record({ ...requester(req), action: 'upload.cancelled', videoId: video.id, detail: { kind: video.source.uploadId ? 'multipart' : 'single' } });
     res.status(204).end();
   });
   return router;

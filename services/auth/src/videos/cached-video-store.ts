@@ -3,7 +3,8 @@ import type { VideoStore } from '@vidgate/common/video-store';
 import type { Cache } from './cache.ts';
 
 /**
- * Reads through the cache; writes go to storage and drop the cached copy. Only
+ * Reads through the cache; writes go to the store and drop the cached copy (in
+ * this process: other auth replicas drop theirs within VIDGATE_CACHE_TTL). Only
  * ready videos are cached: status and progress of the others change under the
  * transcoder's hand and are read fresh.
  */
@@ -22,9 +23,18 @@ export function cachedVideoStore(inner: VideoStore, cache: Cache): VideoStore {
       cache.delete(key(video.id));
     },
     create: (video) => inner.create(video),
-    page: (owner, page) => inner.page(owner, page),
+    async patch(id, changes) {
+      const changed = await inner.patch(id, changes);
+      cache.delete(key(id));
+      return changed;
+    },
+    async remove(id) {
+      const removed = await inner.remove(id);
+      cache.delete(key(id));
+      return removed;
+    },
+    page: (scope, page) => inner.page(scope, page),
     createdSince: (owner, since) => inner.createdSince(owner, since),
-    unfinished: () => inner.unfinished(),
     withOwnerLock: (owner, work) => inner.withOwnerLock(owner, work),
     ping: () => inner.ping(),
   };

@@ -191,5 +191,9 @@ export const DATABASE_ADMIN = {
 export const databaseAdminSection = (e: Parsed<typeof DATABASE_ADMIN>) => Object.freeze({ user: e.VIDGATE_DB_ADMIN_USER, password: e.VIDGATE_DB_ADMIN_PASSWORD });
 export type DatabaseAdminConfig = ReturnType<typeof databaseAdminSection>;
 
+/** How long the audit trail keeps events: `vidgate audit prune`, run as the admin role, removes older ones. */
+export const AUDIT = { VIDGATE_AUDIT_RETENTION_DAYS: whole.pipe(z.number().int().min(1).max(36_500)).default(365) };
+export const auditSection = (e: Parsed<typeof AUDIT>) => Object.freeze({ retentionDays: e.VIDGATE_AUDIT_RETENTION_DAYS });
+
 /** The webhook token MinIO's upload notifications carry: MinIO sends it, the transcoder checks it. */
 export const WEBHOOK = { VIDGATE_WEBHOOK_TOKEN: z.string().min(MIN_KEY_BYTES).regex(/^[A-Za-z0-9._~+/=-]+$/) };

@@ -29,8 +29,6 @@ CREATE TABLE videos (
 
 -- A user's library, newest first: a page reads only its own rows.
 CREATE INDEX videos_by_owner ON videos (owner, created_at DESC, id COLLATE "C" DESC);
--- What the transcoder resumes after a restart.
-CREATE INDEX videos_unfinished ON videos (created_at) WHERE status IN ('uploading', 'processing');
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON videos TO vidgate_service;
 
