@@ -31,6 +31,26 @@ describe('hmacSha256Base64url (WebAssembly)', () => {
     }
   });
 
+  it('agrees for messages that share a head, written once, with tails of every length', () => {
+    fc.assert(fc.property(ascii({ minLength: 1, maxLength: 100 }), ascii({ maxLength: 150 }), fc.array(ascii({ maxLength: 200 }), { maxLength: 20 }), (key, head, tails) => {
+      expect(hmacSha256Base64url(key, tails, head)).toEqual(tails.map((t) => reference(key, head + t)));
+    }), { numRuns: 300 });
+  });
+
+  it('agrees over a batch of several runs, with lanes of one and of two last blocks side by side', () => {
+    const key = 'key-0123456789abcdef0123456789abcdef';
+    const head = 'vidgate-v1\nk1\n4102444800\n';
+    // Lengths cycle through 0..70, so four lanes often disagree on their number of last blocks.
+    const tails = Array.from({ length: 2_600 }, (_, i) => `/media/v/${'x'.repeat(i % 71)}${i}`);
+    const got = hmacSha256Base64url(key, tails, head);
+    expect(got).toEqual(tails.map((t) => reference(key, head + t)));
+  });
+
+  it('keeps the pads of the last key only while the key stays the same', () => {
+    const [a, b] = ['a'.repeat(40), 'b'.repeat(40)];
+    for (const key of [a, a, b, a, b, b]) expect(hmacSha256Base64url(key, ['m', 'n'], 'h')).toEqual([reference(key, 'hm'), reference(key, 'hn')]);
+  });
+
   it('hashes a key longer than a block first, as RFC 2104 says', () => {
     for (const key of ['a'.repeat(64), 'b'.repeat(65), 'c'.repeat(200)]) expect(hmacSha256Base64url(key, ['m'])).toEqual([reference(key, 'm')]);
   });
@@ -45,6 +65,12 @@ describe('hmacSha256Base64url (WebAssembly)', () => {
   it('refuses what it cannot sign exactly: non-ASCII text', () => {
     expect(() => hmacSha256Base64url('key', ['vidéo'])).toThrow(RangeError);
     expect(() => hmacSha256Base64url('clé', ['a'])).toThrow(RangeError);
+    expect(() => hmacSha256Base64url('key', ['a'], 'tête')).toThrow(RangeError);
+    // Anywhere in a long batch, and whatever the character.
+    for (const odd of ['é', '\u20ac', '\ud83d\ude00', '\ud800']) {
+      const tails = Array.from({ length: 3_000 }, (_, i) => (i === 2_500 ? `/a${odd}` : `/a${i}`));
+      expect(() => hmacSha256Base64url('key', tails), odd).toThrow(RangeError);
+    }
   });
 
   it('is the module its AssemblyScript source compiles to (npm run build:wasm)', async () => {

@@ -13,24 +13,31 @@
 //
 // Memory (bytes): [0, 256) scalar message schedule; [256, 288) inner pad state;
 // [288, 320) outer pad state; [320, 352) working state; [352, 384) state after
-// the cached first block; [384, 448) that block; [448, 576) padded last
-// block(s); [576, 640) outer block; [640, 704) base64url alphabet; [1024, 1152)
-// four lanes' start states; [1152, 1664) four lanes' padded last blocks;
-// [2048, 3072) SIMD message schedule. Static data from 4096 (--memoryBase);
-// the caller's messages from inputBase(): for each, its length (u16,
-// little-endian) then its bytes; the output anywhere after them, 43 bytes each.
+// the cached first block; [384, 448) that block; [448, 576) key pad blocks;
+// [576, 640) outer block; [640, 832) four lanes' digests, big-endian, each
+// followed by 16 zero bytes; [1024, 1152) four lanes' start states; [1152,
+// 1664) four lanes' padded last blocks; [2048, 3072) SIMD message schedule;
+// [3072, 3200) SIMD state. Static data from 4096 (--memoryBase), then the
+// caller's, from inputBase(): see signAll.
+//
+// Small copies and fills are SIMD loads and stores, not memory.copy or
+// memory.fill: V8 makes those a call out of the module, which costs more than
+// the bytes they move here.
 const W: usize = 0;
 const IPAD: usize = 256;
 const OPAD: usize = 288;
 const ST: usize = 320;
 const MID: usize = 352;
 const FIRST: usize = 384;
-const TAIL: usize = 448;
+const PADS: usize = 448;
 const OUTER: usize = 576;
-const B64: usize = 640;
+const DIGESTS: usize = 640;
 const STARTS: usize = 1024;
 const TAILS: usize = 1152;
 const WV: usize = 2048;
+const STATE4: usize = 3072;
+/** Each round constant in all four lanes, filled by setKey. */
+const KV: usize = memory.data(64 * 16, 16);
 
 const K: StaticArray<u32> = [
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -90,7 +97,7 @@ function compress4(state: usize): void {
   for (let i = 0; i < 64; i++) {
     const sigma1 = v128.xor(v128.xor(rotrV(e, 6), rotrV(e, 11)), rotrV(e, 25));
     const choose = v128.bitselect(f, g, e);
-    const t1 = i32x4.add(i32x4.add(h, sigma1), i32x4.add(choose, i32x4.add(i32x4.splat(unchecked(K[i])), v128.load(WV + (<usize>i << 4)))));
+    const t1 = i32x4.add(i32x4.add(h, sigma1), i32x4.add(choose, i32x4.add(v128.load(KV + (<usize>i << 4)), v128.load(WV + (<usize>i << 4)))));
     const sigma0 = v128.xor(v128.xor(rotrV(a, 2), rotrV(a, 13)), rotrV(a, 22));
     const majority = v128.bitselect(c, b, v128.xor(a, b));
     h = g; g = f; f = e; e = i32x4.add(d, t1); d = c; c = b; b = a; a = i32x4.add(t1, i32x4.add(sigma0, majority));
@@ -109,18 +116,27 @@ function initState(state: usize): void {
 export function setKey(key: usize, length: u32): void {
   for (let i: u32 = 0; i < 64; i++) {
     const k: u8 = i < length ? load<u8>(key + i) : 0;
-    store<u8>(OUTER + i, k ^ 0x36);
-    store<u8>(TAIL + i, k ^ 0x5c);
+    store<u8>(PADS + i, k ^ 0x36);
+    store<u8>(PADS + 64 + i, k ^ 0x5c);
   }
-  initState(IPAD); compress(IPAD, OUTER);
-  initState(OPAD); compress(OPAD, TAIL);
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-  for (let i = 0; i < 64; i++) store<u8>(B64 + i, <u8>alphabet.charCodeAt(i));
+  initState(IPAD); compress(IPAD, PADS);
+  initState(OPAD); compress(OPAD, PADS + 64);
+  // Each digest is followed by 16 zero bytes (encode).
+  for (let j: usize = 0; j < 4; j++) v128.store(DIGESTS + j * 48 + 32, i32x4.splat(0));
+  for (let i = 0; i < 64; i++) v128.store(KV + (<usize>i << 4), i32x4.splat(unchecked(K[i])));
 }
 
 function sameFirstBlock(message: usize): bool {
-  for (let i: usize = 0; i < 64; i += 8) if (load<u64>(FIRST + i) != load<u64>(message + i)) return false;
-  return true;
+  const differ = v128.or(
+    v128.or(v128.xor(v128.load(FIRST), v128.load(message)), v128.xor(v128.load(FIRST, 16), v128.load(message, 16))),
+    v128.or(v128.xor(v128.load(FIRST, 32), v128.load(message, 32)), v128.xor(v128.load(FIRST, 48), v128.load(message, 48))),
+  );
+  return !v128.any_true(differ);
+}
+
+/** Copies `length` bytes in 16-byte pieces: up to 15 bytes more are read and written. */
+@inline function copy16(to: usize, from: usize, length: usize): void {
+  for (let i: usize = 0; i < length; i += 16) v128.store(to + i, v128.load(from + i));
 }
 
 let cached = false;
@@ -128,7 +144,8 @@ let cached = false;
 /**
  * Readies lane `lane` for `message`: its inner state after the whole blocks but
  * the last one or two (at STARTS), and those padded last blocks (at TAILS);
- * returns how many last blocks there are, 1 or 2.
+ * returns how many last blocks there are, 1 or 2. Reads up to 128 bytes past
+ * the message's end.
  */
 function prepare(lane: usize, message: usize, length: usize): usize {
   const start = STARTS + (lane << 5);
@@ -140,37 +157,73 @@ function prepare(lane: usize, message: usize, length: usize): usize {
       memory.copy(FIRST, message, 64);
       cached = true;
     }
-    memory.copy(start, MID, 32);
+    copy16(start, MID, 32);
     done = 64;
     while (length - done >= 64 + 56) { compress(start, message + done); done += 64; }
   } else {
-    memory.copy(start, IPAD, 32);
+    copy16(start, IPAD, 32);
   }
-  // What is left fits, padded, in one block (up to 55 bytes) or two.
+  // What is left fits, padded, in one block (up to 55 bytes) or two: its bytes
+  // up to `rest`, 0x80 at `rest`, zeros after, the length in bits at the end.
   const tail = TAILS + (lane << 7);
   const rest = length - done;
   const blocks: usize = rest <= 55 ? 1 : 2;
-  memory.copy(tail, message + done, rest);
-  store<u8>(tail + rest, 0x80);
-  memory.fill(tail + rest + 1, 0, (blocks << 6) - rest - 1 - 8);
+  const end = i8x16.splat(<i8>rest);
+  let at = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (let i: usize = 0; i < blocks << 6; i += 16) {
+    const bytes = v128.and(v128.load(message + done + i), i8x16.lt_u(at, end));
+    v128.store(tail + i, v128.or(bytes, v128.and(i8x16.eq(at, end), i8x16.splat(<i8>0x80))));
+    at = i8x16.add(at, i8x16.splat(16));
+  }
   store<u64>(tail + (blocks << 6) - 8, bswap<u64>(<u64>(64 + length) << 3));
   return blocks;
 }
 
-/** base64url of the 32 bytes of state `words` (big-endian words, `stride` bytes apart), no padding: 43 characters at `out`. */
-function encode(words: usize, stride: usize, out: usize): void {
-  for (let i: usize = 0; i < 8; i++) store<u32>(OUTER + (i << 2), bswap<u32>(load<u32>(words + i * stride)));
-  for (let i: usize = 0, o: usize = 0; i < 30; i += 3, o += 4) {
-    const n = (<u32>load<u8>(OUTER + i) << 16) | (<u32>load<u8>(OUTER + i + 1) << 8) | load<u8>(OUTER + i + 2);
-    store<u8>(out + o, load<u8>(B64 + (n >>> 18)));
-    store<u8>(out + o + 1, load<u8>(B64 + ((n >>> 12) & 63)));
-    store<u8>(out + o + 2, load<u8>(B64 + ((n >>> 6) & 63)));
-    store<u8>(out + o + 3, load<u8>(B64 + (n & 63)));
+/**
+ * A 4×4 transpose of 32-bit words: word j of row k (16 bytes at `from` + k ×
+ * `fromStride`) becomes word k of row j (at `to` + j × `toStride`), each word
+ * byte-swapped if `swap` (big-endian bytes to words and back).
+ */
+@inline function transpose(from: usize, fromStride: usize, to: usize, toStride: usize, swap: bool): void {
+  const r0 = v128.load(from), r1 = v128.load(from + fromStride), r2 = v128.load(from + 2 * fromStride), r3 = v128.load(from + 3 * fromStride);
+  let a: v128, b: v128, c: v128, d: v128;
+  if (swap) {
+    a = i8x16.shuffle(r0, r1, 3, 2, 1, 0, 19, 18, 17, 16, 7, 6, 5, 4, 23, 22, 21, 20);
+    b = i8x16.shuffle(r0, r1, 11, 10, 9, 8, 27, 26, 25, 24, 15, 14, 13, 12, 31, 30, 29, 28);
+    c = i8x16.shuffle(r2, r3, 3, 2, 1, 0, 19, 18, 17, 16, 7, 6, 5, 4, 23, 22, 21, 20);
+    d = i8x16.shuffle(r2, r3, 11, 10, 9, 8, 27, 26, 25, 24, 15, 14, 13, 12, 31, 30, 29, 28);
+  } else {
+    a = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+    b = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+    c = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+    d = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
   }
-  const n = (<u32>load<u8>(OUTER + 30) << 16) | (<u32>load<u8>(OUTER + 31) << 8);
-  store<u8>(out + 40, load<u8>(B64 + (n >>> 18)));
-  store<u8>(out + 41, load<u8>(B64 + ((n >>> 12) & 63)));
-  store<u8>(out + 42, load<u8>(B64 + ((n >>> 6) & 63)));
+  v128.store(to, i64x2.shuffle(a, c, 0, 2));
+  v128.store(to + toStride, i64x2.shuffle(a, c, 1, 3));
+  v128.store(to + 2 * toStride, i64x2.shuffle(b, d, 0, 2));
+  v128.store(to + 3 * toStride, i64x2.shuffle(b, d, 1, 3));
+}
+
+/**
+ * base64url of the 32 big-endian bytes at `digest`, no padding: 43 characters
+ * at `out`, 16 at a time. Reads 4 bytes past the digest, which must be zeros,
+ * and writes 5 bytes past the 43 (signatures are written in order, so the next
+ * one covers them).
+ */
+function encode(digest: usize, out: usize): void {
+  for (let i: usize = 0; i < 3; i++) {
+    // Each 3 bytes into a 32-bit lane as the number a << 16 | b << 8 | c.
+    const n = i8x16.swizzle(v128.load(digest + i * 12), i8x16(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1));
+    // Its four 6-bit digits, most significant first, one per byte.
+    const digits = v128.or(
+      v128.or(i32x4.shr_u(n, 18), v128.and(i32x4.shr_u(n, 4), i32x4.splat(0x3f00))),
+      v128.or(v128.and(i32x4.shl(n, 10), i32x4.splat(0x3f0000)), v128.and(i32x4.shl(n, 24), i32x4.splat(0x3f000000))),
+    );
+    // Digit to character by adding an offset looked up by range: 0 for 26-51, 1-12 for 52-63, 13 for 0-25.
+    const range = v128.or(i8x16.sub_sat_u(digits, i8x16.splat(51)), v128.and(i8x16.lt_u(digits, i8x16.splat(26)), i8x16.splat(13)));
+    const offset = i8x16.swizzle(i8x16(71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -17, 32, 65, 0, 0), range);
+    v128.store(out + (i << 4), i8x16.add(digits, offset));
+  }
 }
 
 /** The outer hash of one inner digest (state words at ST), one lane at a time: for the lanes SIMD does not take. */
@@ -181,27 +234,35 @@ function finishOne(out: usize): void {
   store<u16>(OUTER + 62, 0x0003); // 768 bits, big-endian
   memory.copy(ST, OPAD, 32);
   compress(ST, OUTER);
-  encode(ST, 4, out);
+  for (let i: usize = 0; i < 8; i++) store<u32>(DIGESTS + (i << 2), bswap<u32>(load<u32>(ST + (i << 2))));
+  encode(DIGESTS, out);
 }
 
-/** Signs `count` messages at `input`; writes 43 base64url characters per message at `output`. */
-export function signAll(input: usize, count: u32, output: usize): void {
+/**
+ * Signs `count` messages that share their start: message i is the `headLength`
+ * bytes at `head` followed by tail i. The tails lie one after another at
+ * `tails`, their lengths (u32) at `lengths`; the caller leaves 128 bytes more
+ * than the longest tail after the head, where each message is put together in
+ * turn. Writes 43 base64url characters per message at `output`.
+ */
+export function signAll(head: usize, headLength: usize, lengths: usize, tails: usize, count: u32, output: usize): void {
   cached = false;
-  let at = input;
+  let at = tails;
   for (let m: u32 = 0; m < count; m += 4) {
     const lanes: usize = count - m < 4 ? <usize>(count - m) : 4;
     // Last blocks per lane, two bits each (no allocation: the heap is the caller's input).
     let blocks: usize = 0;
     for (let j: usize = 0; j < lanes; j++) {
-      const length = <usize>load<u16>(at);
-      blocks |= prepare(j, at + 2, length) << (j << 1);
-      at += 2 + length;
+      const length = <usize>load<u32>(lengths + ((<usize>m + j) << 2));
+      copy16(head + headLength, at, length);
+      blocks |= prepare(j, head, headLength + length) << (j << 1);
+      at += length;
     }
     const out = output + <usize>m * 43;
     const first = blocks & 3;
     if (lanes < 4 || blocks != first * 0b01010101) {
       for (let j: usize = 0; j < lanes; j++) {
-        memory.copy(ST, STARTS + (j << 5), 32);
+        copy16(ST, STARTS + (j << 5), 32);
         compress(ST, TAILS + (j << 7));
         if (((blocks >> (j << 1)) & 3) == 2) compress(ST, TAILS + (j << 7) + 64);
         finishOne(out + j * 43);
@@ -209,27 +270,24 @@ export function signAll(input: usize, count: u32, output: usize): void {
       continue;
     }
     // Four lanes: states and blocks laid out word by word, lane by lane.
-    const state: usize = WV + 1024;
-    for (let i: usize = 0; i < 8; i++) {
-      v128.store(state + (i << 4), i32x4(load<u32>(STARTS + (i << 2)), load<u32>(STARTS + 32 + (i << 2)), load<u32>(STARTS + 64 + (i << 2)), load<u32>(STARTS + 96 + (i << 2))));
-    }
+    transpose(STARTS, 32, STATE4, 16, false);
+    transpose(STARTS + 16, 32, STATE4 + 64, 16, false);
     for (let b: usize = 0; b < first; b++) {
-      for (let i: usize = 0; i < 16; i++) {
-        const word = TAILS + (b << 6) + (i << 2);
-        v128.store(WV + (i << 4), i32x4(bswap<u32>(load<u32>(word)), bswap<u32>(load<u32>(word + 128)), bswap<u32>(load<u32>(word + 256)), bswap<u32>(load<u32>(word + 384))));
-      }
-      compress4(state);
+      for (let q: usize = 0; q < 64; q += 16) transpose(TAILS + (b << 6) + q, 128, WV + (q << 2), 16, true);
+      compress4(STATE4);
     }
     // Outer hash: the outer pad's state, then each inner digest in one padded block.
     for (let i: usize = 0; i < 8; i++) {
-      v128.store(WV + (i << 4), v128.load(state + (i << 4)));
-      v128.store(state + (i << 4), i32x4.splat(load<u32>(OPAD + (i << 2))));
+      v128.store(WV + (i << 4), v128.load(STATE4 + (i << 4)));
+      v128.store(STATE4 + (i << 4), i32x4.splat(load<u32>(OPAD + (i << 2))));
     }
     v128.store(WV + (8 << 4), i32x4.splat(0x80000000));
     for (let i: usize = 9; i < 15; i++) v128.store(WV + (i << 4), i32x4.splat(0));
     v128.store(WV + (15 << 4), i32x4.splat(768));
-    compress4(state);
-    for (let j: usize = 0; j < 4; j++) encode(state + (j << 2), 16, out + j * 43);
+    compress4(STATE4);
+    transpose(STATE4, 16, DIGESTS, 48, true);
+    transpose(STATE4 + 64, 16, DIGESTS + 16, 48, true);
+    for (let j: usize = 0; j < 4; j++) encode(DIGESTS + j * 48, out + j * 43);
   }
 }
 

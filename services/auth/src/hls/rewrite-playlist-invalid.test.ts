@@ -89,6 +89,16 @@ describe('rewritePlaylist refuses', () => {
     expect(rewrite(`#EXTM3U${'\n#'.repeat(MAX_PLAYLIST_LINES - 1)}\n`).out).toHaveLength(2 * MAX_PLAYLIST_LINES + 6);
   });
 
+  it(`a playlist over ${MAX_PLAYLIST_LINES} lines for that, whatever else is wrong in it, as when lines are counted first`, () => {
+    const over = '\n#'.repeat(MAX_PLAYLIST_LINES);
+    expect(refusal(`#EXTM3U\nhttp://evil/x.ts${over}`).message).toMatch(/more than 200000 lines/);
+    expect(refusal(`# no header${over}`).message).toMatch(/more than 200000 lines/);
+    expect(refusal(`#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1${over}`).message).toMatch(/more than 200000 lines/);
+    expect(refusal(`#EXTM3U\n# a\rb${over}`).message).toMatch(/more than 200000 lines/);
+    // A stray line break is found before the lines are split, so it comes first when only the last, unended line is one too many.
+    expect(refusal(`#EXTM3U\n# a\rb${'\n#'.repeat(MAX_PLAYLIST_LINES - 1)}`).message).toMatch(/^line 2: a line break other than LF or CRLF/);
+  });
+
   it('and quotes a long hostile URI only in part', () => {
     expect(refusal(segment(`http://${'x'.repeat(10_000)}`)).message.length).toBeLessThan(300);
   });
