@@ -34,12 +34,15 @@ describe('the cache key is the validated object path', () => {
     await putObject(key, body, 'video/mp2t');
     const cursor = await logCursor();
     const first = await get(signed(key, inSeconds(600)));
+    // nginx logs a request after answering it: its line first, or the second's could come before it.
+    const firstLines = await logAfter(cursor, 1);
+    const between = await logCursor();
     const second = await get(signed(key, inSeconds(900)));
     expect([first.status, second.status]).toEqual([200, 200]);
     expect([sha256(first.body), sha256(second.body)]).toEqual([sha256(body), sha256(body)]);
-    const lines = await logAfter(cursor, 2);
-    expect(lines.filter((l) => l.log !== 'storage').map((l) => l.cache)).toEqual(['MISS', 'HIT']);
-    expect(storageReads(lines, key)).toHaveLength(1);
+    const secondLines = await logAfter(between, 1);
+    expect([...firstLines, ...secondLines].filter((l) => l.log !== 'storage').map((l) => l.cache)).toEqual(['MISS', 'HIT']);
+    expect(storageReads([...firstLines, ...secondLines], key)).toHaveLength(1);
   });
 
   it('checks the signature before the cache: a tampered URL for a cached object is refused', async () => {

@@ -63,14 +63,18 @@
     play($('video-id').value).catch((err) => status(err.message, true));
   };
 
-  const requested = new URLSearchParams(location.search).get('v');
-  if (requested) $('video-id').value = requested;
   const nativeOnly = !(window.Hls && Hls.isSupported());
   if (nativeOnly && !video.canPlayType('application/vnd.apple.mpegurl')) {
     status('this browser can play neither HLS nor Media Source Extensions', true);
     return;
   }
   window.vidgate.signIn()
-    .then((sub) => { $('user').textContent = sub; return play($('video-id').value); })
+    .then((sub) => {
+      $('user').textContent = sub;
+      // Read after signing in: coming back from the identity provider, the address holds its code until then.
+      const requested = new URLSearchParams(location.search).get('v');
+      if (requested) $('video-id').value = requested;
+      return play($('video-id').value);
+    })
     .catch((err) => status(err.message, true));
 })();
