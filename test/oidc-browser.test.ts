@@ -1,17 +1,13 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProcess, type ManagedProcess } from '../services/stack/src/managed-process.ts';
-import { REPO_ROOT, stackPaths } from '../services/stack/src/paths.ts';
-import { prepareWebRoot } from '../services/stack/src/web-root.ts';
 import { launchChromium, recordTraffic, type Exchange } from './support/browser.ts';
-import { startExtraNginx, type ExtraNginx } from './support/extra-nginx.ts';
-import { startTestIdentityProvider, TEST_AUDIENCE, type TestIdentityProvider } from './support/oidc-provider.ts';
-import { eventually } from './support/poll.ts';
-import { TEST_ENV, testConfig } from './support/test-stack.ts';
+import { startOidcOrigin, type OidcOrigin } from './support/oidc-origin.ts';
+import type { TestIdentityProvider } from './support/oidc-provider.ts';
+import { testConfig } from './support/test-stack.ts';
 import { DEMO_ID } from './support/videos.ts';
 
 // The pages signing in with an identity provider, in Chromium: an origin
@@ -19,14 +15,13 @@ import { DEMO_ID } from './support/videos.ts';
 // and database) configured for the test provider (oidc-provider), with the
 // demo login off. The player sends the visitor to the provider's login form,
 // gets the code back, exchanges it with PKCE and plays with the access token.
-const ORIGIN_PORT = '18094';
-const AUTH_PORT = '18095';
+const ORIGIN_PORT = 18094;
+const AUTH_PORT = 18095;
 const ORIGIN = `http://${testConfig.bindHost}:${ORIGIN_PORT}`;
 const NAME = 'oidc';
 
+let oidcOrigin: OidcOrigin | undefined;
 let idp: TestIdentityProvider;
-let auth: ManagedProcess | undefined;
-let origin: ExtraNginx | undefined;
 let browser: Browser | undefined;
 let page: Page;
 let traffic: Exchange[];
@@ -35,20 +30,8 @@ let work: string;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'vidgate-oidc-browser-'));
-  idp = await startTestIdentityProvider({ webRedirectUris: ['/', '/upload.html', '/library.html'].map((p) => ORIGIN + p) });
-  const env = {
-    ...TEST_ENV, VIDGATE_ORIGIN_PORT: ORIGIN_PORT, VIDGATE_AUTH_PORT: AUTH_PORT, VIDGATE_PUBLIC_URL: ORIGIN, VIDGATE_DEMO_LOGIN: 'false',
-    VIDGATE_OIDC_ISSUER: idp.issuer, VIDGATE_OIDC_AUDIENCE: TEST_AUDIENCE, VIDGATE_OIDC_CLIENT_ID: 'vidgate-web', VIDGATE_OIDC_USER_CLAIM: 'preferred_username',
-  };
-  const paths = stackPaths(`${testConfig.dataDir}/${NAME}`);
-  await mkdir(paths.logs, { recursive: true });
-  await prepareWebRoot(paths.web);
-  auth = startProcess({
-    name: 'auth (oidc)', command: process.execPath, args: ['--import', 'tsx', resolve(REPO_ROOT, 'services/auth/src/server.ts')],
-    env: { ...process.env, ...env }, cwd: REPO_ROOT, logFile: resolve(paths.logs, 'auth.log'),
-  });
-  await eventually('the OIDC origin\'s auth service', () => fetch(`http://${testConfig.bindHost}:${AUTH_PORT}/healthz`).then((r) => (r.ok ? true : undefined), () => undefined), 30_000);
-  origin = await startExtraNginx(NAME, { VIDGATE_ORIGIN_PORT: ORIGIN_PORT, VIDGATE_AUTH_PORT: AUTH_PORT, VIDGATE_PUBLIC_URL: ORIGIN });
+  oidcOrigin = await startOidcOrigin(NAME, { origin: ORIGIN_PORT, auth: AUTH_PORT });
+  idp = oidcOrigin.idp;
   browser = await launchChromium();
   page = await browser.newPage();
   traffic = recordTraffic(page);
@@ -58,9 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await origin?.nginx.stop();
-  await auth?.stop();
-  await idp?.stop();
+  await oidcOrigin?.stop();
 });
 
 describe('the pages with an identity provider', () => {

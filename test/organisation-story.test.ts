@@ -1,17 +1,14 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProcess, type ManagedProcess } from '../services/stack/src/managed-process.ts';
-import { REPO_ROOT, stackPaths } from '../services/stack/src/paths.ts';
-import { prepareWebRoot } from '../services/stack/src/web-root.ts';
 import { generateTestVideo } from '../services/transcoder/src/test-video.ts';
 import { launchChromium } from './support/browser.ts';
-import { startExtraNginx, type ExtraNginx } from './support/extra-nginx.ts';
-import { startTestIdentityProvider, TEST_AUDIENCE, type TestIdentityProvider, type TestUser } from './support/oidc-provider.ts';
+import { startOidcOrigin, type OidcOrigin } from './support/oidc-origin.ts';
+import type { TestIdentityProvider, TestUser } from './support/oidc-provider.ts';
 import { eventually } from './support/poll.ts';
-import { TEST_ENV, testConfig } from './support/test-stack.ts';
+import { testConfig } from './support/test-stack.ts';
 import { videoStore } from './support/videos.ts';
 
 // Issue 11's story, end to end in Chromium, each person signing in at the
@@ -20,14 +17,11 @@ import { videoStore } from './support/videos.ts';
 // is refused; Alice deletes it; Bob's player stops and his library no longer
 // lists it. An origin of its own (nginx + auth with OIDC, demo login off) on
 // the test stack's MinIO, database and transcoder.
-const ORIGIN_PORT = '18096';
-const AUTH_PORT = '18097';
-const ORIGIN = `http://${testConfig.bindHost}:${ORIGIN_PORT}`;
 const NAME = 'story';
 
+let story: OidcOrigin | undefined;
+let ORIGIN: string;
 let idp: TestIdentityProvider;
-let auth: ManagedProcess | undefined;
-let origin: ExtraNginx | undefined;
 let browser: Browser | undefined;
 let work: string;
 let clip: string;
@@ -41,28 +35,15 @@ interface Globals {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'vidgate-story-'));
   clip = join(work, 'meeting.mp4');
-  idp = await startTestIdentityProvider({ webRedirectUris: ['/', '/upload.html', '/library.html'].map((p) => ORIGIN + p) });
-  const env = {
-    ...TEST_ENV, VIDGATE_ORIGIN_PORT: ORIGIN_PORT, VIDGATE_AUTH_PORT: AUTH_PORT, VIDGATE_PUBLIC_URL: ORIGIN, VIDGATE_DEMO_LOGIN: 'false',
-    VIDGATE_OIDC_ISSUER: idp.issuer, VIDGATE_OIDC_AUDIENCE: TEST_AUDIENCE, VIDGATE_OIDC_CLIENT_ID: 'vidgate-web', VIDGATE_OIDC_USER_CLAIM: 'preferred_username',
-  };
-  const paths = stackPaths(`${testConfig.dataDir}/${NAME}`);
-  await mkdir(paths.logs, { recursive: true });
-  await prepareWebRoot(paths.web);
-  auth = startProcess({
-    name: 'auth (story)', command: process.execPath, args: ['--import', 'tsx', resolve(REPO_ROOT, 'services/auth/src/server.ts')],
-    env: { ...process.env, ...env }, cwd: REPO_ROOT, logFile: resolve(paths.logs, 'auth.log'),
-  });
-  await eventually("the story origin's auth service", () => fetch(`http://${testConfig.bindHost}:${AUTH_PORT}/healthz`).then((r) => (r.ok ? true : undefined), () => undefined), 30_000);
-  origin = await startExtraNginx(NAME, { VIDGATE_ORIGIN_PORT: ORIGIN_PORT, VIDGATE_AUTH_PORT: AUTH_PORT, VIDGATE_PUBLIC_URL: ORIGIN });
+  story = await startOidcOrigin(NAME, { origin: 18096, auth: 18097 });
+  ORIGIN = story.url;
+  idp = story.idp;
   [browser] = await Promise.all([launchChromium(), generateTestVideo({ output: clip, seconds: 8, width: 320, height: 180 })]);
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  await origin?.nginx.stop();
-  await auth?.stop();
-  await idp?.stop();
+  await story?.stop();
   await rm(work, { recursive: true, force: true });
 });
 
