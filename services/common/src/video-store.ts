@@ -149,7 +149,7 @@ export function createVideoStore(pool: Pool): VideoStore {
   const withOwnerLock: OwnerLock = (owner, work) => inTransaction(pool, async (client: PoolClient) => {
     // Two keys (the 32-bit hash of the owner under a constant of ours), so no other advisory lock user collides with it.
     await client.query(`SELECT pg_advisory_xact_lock(${LOCK_SPACE}, hashtext($1))`, [owner]);
-    return work(storeOn(client, nested));
+    return work(videoStoreOn(client));
   });
   return storeOn(pool, withOwnerLock);
 }
