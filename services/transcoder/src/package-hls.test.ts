@@ -84,6 +84,9 @@ describe('packageHls', () => {
     expect(result.files).toContain('master.m3u8');
     expect(result.files).toContain('poster.jpg');
     expect(result.files).toContain('720p/seg_00000.ts');
+    expect(result.files).toContain('storyboard.vtt');
+    expect(result.files).toContain('storyboard-0.jpg');
+    expect(result.storyboard).toMatchObject({ tileCount: 4, tileWidth: 160, tileHeight: 90 });
     expect(result.files).toEqual([...result.files].sort());
   });
 
@@ -104,14 +107,14 @@ describe('packageHls edge cases', () => {
     expect(rest).toEqual([]);
     expect(variant?.attributes).toContain('RESOLUTION=320x180');
     expect(variant?.attributes).not.toContain('mp4a');
-    expect(result.files).toEqual(['180p/index.m3u8', '180p/seg_00000.ts', 'master.m3u8', 'poster.jpg']);
+    expect(result.files).toEqual(['180p/index.m3u8', '180p/seg_00000.ts', 'master.m3u8', 'poster.jpg', 'storyboard-0.jpg', 'storyboard.vtt']);
   }, 15_000);
 
   it('kills ffmpeg, removes the partial package and rejects when aborted mid-encode', async () => {
     const controller = new AbortController();
     const outDir = join(dir, 'aborted');
     const started = Date.now();
-    const run = packageHls({ input: clip, outDir, signal: controller.signal, onProgress: () => controller.abort() });
+    const run = packageHls({ input: clip, outDir, signal: controller.signal, onProgress: (f) => f > 0.1 && controller.abort() });
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(await readdir(outDir)).toEqual([]);

@@ -7,12 +7,14 @@ import { handOver, type MediaLimits, type Sandbox } from './media-limits.ts';
 import { posterArgs } from './poster.ts';
 import { probeVideo, type ProbeResult } from './probe.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
+import { writeStoryboard } from './storyboard.ts';
+import type { StoryboardPlan } from './storyboard-plan.ts';
 
 export interface PackageHlsOptions {
   input: string;
   /** Created if missing; must be empty, so `files` lists exactly what was written. Emptied again on failure. */
   outDir: string;
-  /** Fractions 0..1 of the ladder encode; 1 means the package is complete. */
+  /** Fractions 0..1 of the package (the storyboard pass, then the ladder encode); 1 means it is complete. */
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
   /** Caps on the upload, checked at probe time; none when absent. */
@@ -26,14 +28,18 @@ export interface PackageResult {
   renditions: Rendition[];
   masterPath: string;
   posterPath: string;
+  /** The seek thumbnails: storyboard.vtt and its sheets, in `files` too. */
+  storyboard: StoryboardPlan;
   /** Paths relative to outDir with "/" separators, sorted: ready to become object keys. */
   files: string[];
 }
 
 const POSTER_AT_SECONDS = 3;
+/** Share of the progress the storyboard pass stands for: it only decodes, the ladder encodes several renditions. */
+const STORYBOARD_SHARE = 0.1;
 
 /**
- * Probe → plan → poster → HLS ladder. Throws ProbeError for an upload that
+ * Probe → plan → poster → storyboard → HLS ladder. Throws ProbeError for an upload that
  * cannot be packaged, and AbortError or an AppError otherwise.
  */
 export async function packageHls(opts: PackageHlsOptions): Promise<PackageResult> {
@@ -67,15 +73,18 @@ async function writePackage(opts: PackageHlsOptions): Promise<PackageResult> {
     signal,
     sandbox,
   });
+  const { onProgress } = opts;
+  const storyboard = await writeStoryboard({ input, outDir, video: probe, signal, sandbox });
+  onProgress?.(STORYBOARD_SHARE);
   await runFfmpeg({
     args: hlsArgs({ input, outDir, renditions, hasAudio: probe.hasAudio, frameRate: probe.frameRate }),
     durationSeconds: probe.durationSeconds,
-    onProgress: opts.onProgress,
+    onProgress: onProgress && ((fraction) => onProgress(STORYBOARD_SHARE + (1 - STORYBOARD_SHARE) * fraction)),
     signal,
     sandbox,
   });
 
-  return { probe, renditions, masterPath: join(outDir, 'master.m3u8'), posterPath, files: await listFiles(outDir) };
+  return { probe, renditions, masterPath: join(outDir, 'master.m3u8'), posterPath, storyboard, files: await listFiles(outDir) };
 }
 
 async function listFiles(dir: string): Promise<string[]> {
