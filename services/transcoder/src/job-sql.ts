@@ -79,6 +79,13 @@ export const NEXT_WAKE = `SELECT extract(epoch FROM least(
     (SELECT min(not_before) FROM transcode_jobs WHERE state = 'queued' AND not_before > statement_timestamp())
   ) - statement_timestamp())::float8 AS seconds`;
 
+/**
+ * $1 seconds. Jobs that ended (done or failed) longer ago than that: the
+ * video's record keeps its outcome, and a later event queues it afresh either way.
+ */
+export const PRUNE = `DELETE FROM transcode_jobs WHERE state IN ('done', 'failed') AND finished_at < clock_timestamp() - make_interval(secs => $1)
+  RETURNING 1`;
+
 /** The queue as every worker reports it on /metrics (one value for the whole deployment). */
 export const STATS = `SELECT
     count(*) FILTER (WHERE state = 'queued')::int AS queued,

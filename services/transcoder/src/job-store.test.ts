@@ -255,4 +255,28 @@ describe('a fence whose holder stops talking', { timeout: 15_000 }, () => {
     expect(await jobs.claim('w2')).toMatchObject({ videoId: lease.videoId, attempt: 2 });
     await expect(quiet).rejects.toThrow();
   });
+  it('prunes the rows of jobs that ended longer ago than the retention, and nothing queued, running or recent', async () => {
+    const jobs = store({ perUser: 4 });
+    const alice = someone('alice');
+    const ids = await queue(jobs, [['old-done', alice], ['old-failed', alice], ['recent', alice], ['running', alice], ['waiting', alice]]);
+    const leases = new Map<string, Lease>();
+    for (let i = 0; i < 4; i++) {
+      const lease = (await jobs.claim('w1'))!;
+      leases.set(lease.videoId, lease);
+    }
+    for (const [name, state] of [['old-done', 'done'], ['old-failed', 'failed'], ['recent', 'done']] as const) {
+      await jobs.fenced(leases.get(ids.get(name)!)!, (tx) => tx.end(state, state === 'failed' ? 'not a video' : undefined));
+    }
+    const eightDaysAgo = `clock_timestamp() - interval '8 days'`;
+    await jobsTable().pool.query(`UPDATE transcode_jobs SET finished_at = ${eightDaysAgo} WHERE video_id = ANY($1)`, [[ids.get('old-done'), ids.get('old-failed')]]);
+    // Queued and running long ago: their age is no reason to drop them.
+    await jobsTable().pool.query(`UPDATE transcode_jobs SET enqueued_at = ${eightDaysAgo} WHERE video_id = ANY($1)`, [[ids.get('running'), ids.get('waiting')]]);
+
+    expect(await jobs.prune(7 * 86_400)).toBe(2);
+    const { rows } = await jobsTable().pool.query('SELECT video_id FROM transcode_jobs WHERE video_id = ANY($1)', [[...ids.values()]]);
+    expect(new Set(rows.map((r: { video_id: string }) => r.video_id))).toEqual(new Set(['recent', 'running', 'waiting'].map((n) => ids.get(n))));
+    expect(await jobs.prune(7 * 86_400)).toBe(0);
+    // A pruned job's video, sent again by an event, is queued afresh.
+    expect(await jobs.enqueue(ids.get('old-done')!, alice)).toBe(true);
+  });
 });

@@ -1,6 +1,6 @@
 import { databaseError, inTransaction, type Pool, type Queryable } from '@vidgate/common/database/pool';
 import { videoStoreOn, type VideoStore } from '@vidgate/common/video-store';
-import { CLAIM, CLAIM_EXHAUSTED, ENQUEUE, EXPIRE_LEASES_OF, NEXT_WAKE, RENEW, STATS } from './job-sql.ts';
+import { CLAIM, CLAIM_EXHAUSTED, ENQUEUE, EXPIRE_LEASES_OF, NEXT_WAKE, PRUNE, RENEW, STATS } from './job-sql.ts';
 
 /** One claim of a job: the right to work on its video until the lease runs out. */
 export interface Lease {
@@ -62,6 +62,8 @@ export interface JobStore {
   /** Seconds until a lease runs out or a retry's back-off ends, the next moment a claim may find work without a notification. */
   nextWakeSeconds(): Promise<number | undefined>;
   stats(): Promise<QueueStats>;
+  /** Deletes the rows of jobs that ended more than `seconds` ago; how many. */
+  prune(seconds: number): Promise<number>;
 }
 
 export interface JobStoreOptions {
@@ -160,6 +162,9 @@ export function createJobStore(pool: Pool, options: JobStoreOptions): JobStore {
     async stats() {
       const [row] = await query<{ queued: number; running: number; expired: number; oldest: number }>(pool, STATS);
       return { queued: row!.queued, running: row!.running, expired: row!.expired, oldestWaitingSeconds: row!.oldest };
+    },
+    async prune(seconds) {
+      return (await query(pool, PRUNE, [seconds])).length;
     },
   };
 }

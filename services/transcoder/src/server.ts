@@ -69,3 +69,11 @@ serve(createApp({ config, jobs, worker, videos, sealUpload, metrics, logger }), 
 });
 
 await worker.start();
+
+// The rows of ended jobs go once their retention has passed: at start, then hourly, on every worker (a second DELETE finds nothing).
+const pruneJobs = () => jobs.prune(settings.jobRetentionSeconds).then(
+  (count) => count > 0 && logger.info({ count, retentionSeconds: settings.jobRetentionSeconds }, 'rows of ended transcode jobs pruned'),
+  (err: unknown) => logger.warn({ err }, 'rows of ended transcode jobs not pruned'),
+);
+void pruneJobs();
+setInterval(pruneJobs, 3_600_000).unref();

@@ -14,6 +14,7 @@ export const TRANSCODING = {
   VIDGATE_TRANSCODER_LEASE: whole.pipe(z.number().int().min(5).max(600)).default(30),
   VIDGATE_TRANSCODER_MAX_ATTEMPTS: whole.pipe(z.number().int().min(1).max(10)).default(3),
   VIDGATE_TRANSCODER_POLL: whole.pipe(z.number().int().min(1).max(300)).default(15),
+  VIDGATE_TRANSCODER_JOB_RETENTION: seconds.default(7 * 86_400),
   VIDGATE_TRANSCODE_TIMEOUT: seconds.default(3_600),
   VIDGATE_FAILED_UPLOADS: z.enum(['keep', 'delete']).default('keep'),
   VIDGATE_TRANSCODE_MAX_PIXELS: whole.pipe(z.number().int().positive()).default(3840 * 2160),
@@ -34,6 +35,8 @@ export const transcodingSection = (e: z.infer<z.ZodObject<typeof TRANSCODING>>) 
   maxAttempts: e.VIDGATE_TRANSCODER_MAX_ATTEMPTS,
   /** Seconds between looks at the queue when no notification came (LISTEN does the waking). */
   pollSeconds: e.VIDGATE_TRANSCODER_POLL,
+  /** Seconds a job's row stays after it ended (for an operator reading the queue); the video's record keeps the outcome. */
+  jobRetentionSeconds: e.VIDGATE_TRANSCODER_JOB_RETENTION,
   timeoutSeconds: e.VIDGATE_TRANSCODE_TIMEOUT,
   failedUploads: e.VIDGATE_FAILED_UPLOADS,
   webhookToken: e.VIDGATE_WEBHOOK_TOKEN,
