@@ -40,7 +40,7 @@ export interface VideoStore {
   ping(): Promise<void>;
 }
 
-const COLUMNS = 'id, owner, title, description, visibility, allowed_users, allowed_groups, status, progress, failure_reason, duration_seconds, renditions, source, created_at, updated_at';
+const COLUMNS = 'id, owner, title, description, visibility, allowed_users, allowed_groups, status, progress, failure_reason, duration_seconds, renditions, source, created_at, updated_at, has_storyboard';
 
 /** The fields an owner changes (PATCH /v1/videos/:id), and when. */
 export type VideoChanges = Partial<Pick<Video, 'title' | 'description' | 'visibility' | 'allowedUsers' | 'allowedGroups'>> & { updatedAt: string };
@@ -49,6 +49,7 @@ const CHANGE_COLUMNS = { title: 'title', description: 'description', visibility:
 interface Row {
   id: string; owner: string; title: string; description: string; visibility: string; allowed_users: string[]; allowed_groups: string[]; status: string; progress: number;
   failure_reason: string | null; duration_seconds: number | null; renditions: unknown; source: unknown; created_at: Date; updated_at: Date;
+  has_storyboard: boolean;
 }
 
 const toVideo = (row: Row): Video => videoSchema.parse({
@@ -67,12 +68,13 @@ const toVideo = (row: Row): Video => videoSchema.parse({
   ...(row.source === null ? {} : { source: row.source }),
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
+  ...(row.has_storyboard ? { hasStoryboard: true } : {}),
 });
 
 function values(input: VideoInput): unknown[] {
   const v = videoSchema.parse(input);
   return [v.id, v.owner, v.title, v.description, v.visibility, v.allowedUsers, v.allowedGroups, v.status, v.progress, v.failureReason ?? null, v.durationSeconds ?? null,
-    JSON.stringify(v.renditions), v.source === undefined ? null : JSON.stringify(v.source), v.createdAt, v.updatedAt];
+    JSON.stringify(v.renditions), v.source === undefined ? null : JSON.stringify(v.source), v.createdAt, v.updatedAt, v.hasStoryboard ?? false];
 }
 const PLACEHOLDERS = Array.from({ length: COLUMNS.split(', ').length }, (_, i) => `$${i + 1}`).join(', ');
 const UPDATE_ALL = COLUMNS.split(', ').slice(1).map((c) => `${c} = EXCLUDED.${c}`).join(', ');

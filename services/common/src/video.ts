@@ -26,6 +26,8 @@ export const videoSchema = z.object({
   failureReason: z.string().optional(),
   durationSeconds: z.number().nonnegative().optional(),
   renditions: z.array(renditionSchema).default([]),
+  /** Seek thumbnails were published with the renditions: videos/<id>/hls/storyboard.vtt and its sheets. */
+  hasStoryboard: z.boolean().optional(),
   /** The uploaded original, under uploads/<id>/source. */
   source: z
     .object({
