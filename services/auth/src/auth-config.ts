@@ -11,6 +11,7 @@ export const PLAYBACK = {
   VIDGATE_PLAYBACK_MAX_TTL: seconds.default(21_600),
   VIDGATE_ANONYMOUS_PUBLIC: bool.default(false),
   VIDGATE_DEMO_LOGIN: bool.optional(),
+  VIDGATE_PLAYBACK_AUDIT: z.enum(['background', 'before-grant']).default('background'),
 };
 
 /** The in-process cache of video metadata and signed playlists. */
@@ -47,6 +48,12 @@ export function playbackSection(e: z.infer<z.ZodObject<typeof PLAYBACK>>) {
     maxTtl: e.VIDGATE_PLAYBACK_MAX_TTL,
     anonymousPublic: e.VIDGATE_ANONYMOUS_PUBLIC,
     demoLogin,
+    /**
+     * When a playback's audit event is written. "background": the answer does not wait for it (the group
+     * commit stores it within milliseconds; a failure is logged and counted). "before-grant": the answer
+     * waits until it is stored, and a playback whose event cannot be stored is refused (503).
+     */
+    audit: e.VIDGATE_PLAYBACK_AUDIT,
   });
 }
 

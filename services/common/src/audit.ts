@@ -64,7 +64,9 @@ export interface AuditLog {
   /**
    * Appends one event. A failure to write never fails the caller: it is logged
    * and counted (vidgate_audit_write_failures_total) and the result is false,
-   * for the few callers that refuse to go on without a record.
+   * for the few callers that refuse to go on without a record. A caller need not
+   * wait for it: the event is written all the same, and this process's queries
+   * read it back.
    */
   record(event: AuditEvent): Promise<boolean>;
   /** Appends the event unless the latest one of its action has the same detail (a state, like the key ring); whether it did. */
@@ -126,6 +128,9 @@ export function createAuditLog(pool: Pool, options: { logger?: Logger } = {}): A
   // waits at most about two commits.
   let waiting: { event: AuditEvent; done: (written: boolean) => void }[] = [];
   let writing = false;
+  // Settles when every event recorded so far is written (or failed): a query waits for it, so
+  // what this process recorded without waiting (a playback's event) is in what it reads back.
+  let drained: Promise<void> = Promise.resolve();
   async function writeBatches(): Promise<void> {
     writing = true;
     while (waiting.length > 0) {
@@ -153,7 +158,7 @@ export function createAuditLog(pool: Pool, options: { logger?: Logger } = {}): A
     record(event) {
       return new Promise<boolean>((done) => {
         waiting.push({ event, done });
-        if (!writing) void writeBatches();
+        if (!writing) drained = writeBatches();
       });
     },
     async recordChange(event) {
@@ -172,6 +177,7 @@ export function createAuditLog(pool: Pool, options: { logger?: Logger } = {}): A
       }
     },
     async query(q) {
+      await drained;
       const values: unknown[] = [];
       const where = ['TRUE'];
       const add = (sql: string, value: unknown) => where.push(sql.replace('?', `$${values.push(value)}`));

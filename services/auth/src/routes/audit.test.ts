@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unitDatabase } from '../../../../test/support/unit-database-context.ts';
@@ -10,20 +11,22 @@ import { createLogger } from '@vidgate/common/logger';
 import { memoryObjectStore } from '@vidgate/common/memory-object-store';
 import type { Video } from '@vidgate/common/video';
 import { createVideoStore } from '@vidgate/common/video-store';
+import { pollUntil } from '../../../../test/support/poll.ts';
 import { issueToken } from '../jwt.ts';
 import type { UploadStorage } from '../uploads/upload-storage.ts';
 
 // What the auth service writes to the audit trail, read back from the unit
 // project's PostgreSQL. Other files write there at the same time: every name
 // here is fresh, and reads filter by it.
-const config = loadAuthConfig({
+const ENV = {
   VIDGATE_SIGNING_KEYS: 'k1:audit-test-signing-key-0123456789abcdefghij',
   VIDGATE_JWT_SECRET: 'audit-test-jwt-secret-0123456789abcdefghijklm',
   VIDGATE_PUBLIC_URL: 'https://media.example.test',
   VIDGATE_UPLOAD_MULTIPART_THRESHOLD: String(5 * 1024 ** 2),
   VIDGATE_UPLOAD_PART_SIZE: String(5 * 1024 ** 2),
   VIDGATE_LOG_LEVEL: 'silent',
-});
+};
+const config = loadAuthConfig(ENV);
 const pool = createPool(unitDatabase());
 const audit = createAuditLog(pool);
 const videos = createVideoStore(pool);
@@ -36,7 +39,7 @@ const uploads: UploadStorage = {
   abortMultipart: async () => {},
   revokeUrls: async () => {},
 };
-const build = (auditLog = audit) => createApp(config, { store: memoryObjectStore(), videos, uploads, audit: auditLog, logger: createLogger({ name: 'test', level: 'silent' }) });
+const build = (auditLog = audit, appConfig = config) => createApp(appConfig, { store: memoryObjectStore(), videos, uploads, audit: auditLog, logger: createLogger({ name: 'test', level: 'silent' }) });
 const app = build();
 afterAll(() => pool.end());
 
@@ -193,11 +196,44 @@ describe('when the trail cannot be written', () => {
     const id = fresh('aud-down');
     await videos.create(video(id));
     expect((await request(brokenApp).get(`/v1/videos/${id}/playback`).set('Authorization', bearer('viewer'))).status).toBe(200);
-    expect((await request(brokenApp).get('/metrics')).text).toMatch(/^vidgate_audit_write_failures_total\{action="playback.granted"\} 1$/m);
+    // The answer did not wait for the write: its failure is counted moments later.
+    const counted = await pollUntil(async () => (await request(brokenApp).get('/metrics')).text, (text) => /^vidgate_audit_write_failures_total\{action="playback.granted"\} 1$/m.test(text), { timeoutMs: 10_000 });
+    expect(counted).toMatch(/^vidgate_audit_write_failures_total\{action="playback.granted"\} 1$/m);
+  });
+
+  it('with VIDGATE_PLAYBACK_AUDIT=before-grant, playback is refused (503, Retry-After) rather than granted unrecorded', async () => {
+    const strict = build(broken, loadAuthConfig({ ...ENV, VIDGATE_PLAYBACK_AUDIT: 'before-grant' }));
+    const id = fresh('aud-strict');
+    await videos.create(video(id));
+    const res = await request(strict).get(`/v1/videos/${id}/playback`).set('Authorization', bearer('viewer'));
+    expect({ status: res.status, error: res.body.error, masterUrl: res.body.masterUrl, retryAfter: res.headers['retry-after'] }).toEqual({ status: 503, error: 'unavailable', masterUrl: undefined, retryAfter: '5' });
   });
 
   it('/v1/sign mints nothing without a record: 503 database_unavailable', async () => {
     const res = await request(brokenApp).post('/v1/sign').set('Authorization', bearer('ops', 'admin')).send({ objectKey: 'demo/a.ts' });
     expect({ status: res.status, body: res.body }).toEqual({ status: 503, body: { error: 'database_unavailable', message: expect.any(String) } });
   });
+});
+
+describe('when the trail is slow to write', () => {
+  // A "database" that accepts connections and never answers: a write waits for the pool's 5 s connection timeout.
+  const silent = createServer(() => {});
+  beforeAll(() => new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve)));
+  afterAll(() => {
+    silent.close();
+  });
+
+  it.each([
+    ['background', 'answers at once, without waiting for the event', 200, (ms: number) => expect(ms).toBeLessThan(2_000)],
+    ['before-grant', 'waits for the event and refuses when it cannot be stored', 503, (ms: number) => expect(ms).toBeGreaterThanOrEqual(4_500)],
+  ] as const)('with VIDGATE_PLAYBACK_AUDIT=%s, playback %s', async (mode, _what, status, tookMs) => {
+    const slow = createAuditLog(createPool({ ...unitDatabase(), port: (silent.address() as AddressInfo).port, poolSize: 1 }));
+    const app = build(slow, loadAuthConfig({ ...ENV, VIDGATE_PLAYBACK_AUDIT: mode }));
+    const id = fresh(`aud-slow-${mode}`);
+    await videos.create(video(id));
+    const started = Date.now();
+    const res = await request(app).get(`/v1/videos/${id}/playback`).set('Authorization', bearer('viewer'));
+    expect(res.status).toBe(status);
+    tookMs(Date.now() - started);
+  }, 15_000);
 });

@@ -26,7 +26,10 @@ export function playbackRoutes(deps: { config: AuthConfig; signer: UrlSigner; vi
     const exp = nowSeconds() + config.playback.masterTtl;
     metrics.urlsSigned.inc({ kind: 'playlist' });
     metrics.urlsSigned.inc({ kind: 'media' });
-    await audit.record({ ...requester(req), action: 'playback.granted', videoId: id, detail: { visibility: video.visibility, expiresAt: new Date(exp * 1000).toISOString() } });
+    const recorded = audit.record({ ...requester(req), action: 'playback.granted', videoId: id, detail: { visibility: video.visibility, expiresAt: new Date(exp * 1000).toISOString() } });
+    if (config.playback.audit === 'before-grant' && !(await recorded)) {
+      throw new AppError('unavailable', 'the audit trail cannot be written now, and playback is granted only once it is recorded', undefined, 5);
+    }
     res.set('Cache-Control', 'private, no-store').json({
       videoId: id,
       masterUrl: config.publicUrl + signer.signPath(`/v1/hls/${id}/master.m3u8`, exp),
