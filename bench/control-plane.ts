@@ -5,12 +5,16 @@
  *    schedule whether or not earlier ones have answered), p50/p99;
  *  - the first page, and a page deep in, of a library of 10,000 videos;
  *  - each measured beside GET /healthz through the same path, the floor of
- *    any request here (nginx, the loopback, the client).
+ *    any request here (nginx, the loopback, the client);
+ *  - what a playback's audit event costs: its write (one insert in a group
+ *    commit) awaited alone and at the playback rate, which is what
+ *    VIDGATE_PLAYBACK_AUDIT=before-grant adds to a playback's answer.
  *
  *   node --import tsx bench/control-plane.ts   (BENCH_RATE=200, BENCH_SECONDS=10, BENCH_LIBRARY=10000)
  */
 import { Agent, request } from 'node:http';
 import { issueToken } from '../services/auth/src/jwt.ts';
+import { createAuditLog, type AuditEvent } from '../services/common/src/audit.ts';
 import { createPool } from '../services/common/src/database/pool.ts';
 import { startBenchStack } from './support/bench-stack.ts';
 import { table } from './support/wrk.ts';
@@ -43,17 +47,23 @@ function summary(name: string, times: number[]) {
   return { what: name, requests: sorted.length, 'p50 ms': quantile(sorted, 0.5).toFixed(2), 'p99 ms': quantile(sorted, 0.99).toFixed(2), 'max ms': sorted[sorted.length - 1]!.toFixed(2) };
 }
 
-/** Requests leave every 1/rate s for `seconds`, each timed on its own. */
-async function openLoop(path: string, token: string | undefined, rate = RATE): Promise<number[]> {
+/** `work` starts every 1/rate s for `seconds`, each run timed on its own. */
+async function openLoop(work: () => Promise<number>, rate = RATE): Promise<number[]> {
   const times: Promise<number>[] = [];
   const start = performance.now();
   for (let i = 0; i < rate * SECONDS; i++) {
     const due = start + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    times.push(timedGet(path, token));
+    times.push(work());
   }
   return Promise.all(times);
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
 }
 
 async function sequential(path: string, token: string | undefined, count: number): Promise<number[]> {
@@ -82,8 +92,21 @@ try {
   for (const path of ['/healthz', '/v1/videos/demo/playback', '/v1/videos?limit=50']) await sequential(path, path === '/healthz' ? undefined : librarian, 50);
 
   const rows = [];
-  rows.push(summary(`GET /healthz at ${RATE}/s (the floor)`, await openLoop('/healthz', undefined)));
-  for (const rate of [RATE / 4, RATE / 2, RATE]) rows.push(summary(`GET /v1/videos/demo/playback at ${rate}/s`, await openLoop('/v1/videos/demo/playback', viewer, rate)));
+  rows.push(summary(`GET /healthz at ${RATE}/s (the floor)`, await openLoop(() => timedGet('/healthz', undefined))));
+  for (const rate of [RATE / 4, RATE / 2, RATE]) rows.push(summary(`GET /v1/videos/demo/playback at ${rate}/s`, await openLoop(() => timedGet('/v1/videos/demo/playback', viewer), rate)));
+  // The event a playback records, written by a trail of this process's own on the services' role, as auth writes it.
+  const auditPool = createPool(config.database);
+  const audit = createAuditLog(auditPool);
+  const event: AuditEvent = { action: 'playback.granted', actor: 'bench-viewer', videoId: 'demo', clientIp: '127.0.0.1', userAgent: 'bench', detail: { visibility: 'public', expiresAt: new Date().toISOString() } };
+  const write = () => timed(async () => {
+    if (!(await audit.record(event))) throw new Error('an audit event was not written');
+  });
+  for (let i = 0; i < 50; i++) await write();
+  const alone: number[] = [];
+  for (let i = 0; i < 500; i++) alone.push(await write());
+  rows.push(summary('audit event of a playback, written alone', alone));
+  rows.push(summary(`audit events at ${RATE}/s (group commit)`, await openLoop(write)));
+  await auditPool.end();
   rows.push(summary(`first page (50) of ${LIBRARY} videos, one at a time`, await sequential('/v1/videos?limit=50', librarian, 200)));
   rows.push(summary(`first page (100) of ${LIBRARY} videos, one at a time`, await sequential('/v1/videos?limit=100', librarian, 200)));
   // A cursor 9,000 videos deep: keyset paging reads only its page however deep it is.
