@@ -20,6 +20,7 @@ import { legacyProxyRoutes } from './routes/legacy-proxy.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { playbackRoutes } from './routes/playback.ts';
 import { signRoutes } from './routes/sign.ts';
+import { storyboardRoutes } from './routes/storyboard.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { videoRoutes } from './routes/videos.ts';
 import type { UploadStorage } from './uploads/upload-storage.ts';
@@ -56,6 +57,7 @@ export function createApp(config: AuthConfig, deps: AppDeps): express.Express {
   app.use(signRoutes(config, signer, deps.audit));
   app.use(playbackRoutes({ ...shared, audit: deps.audit }));
   app.use(hlsRoutes({ ...shared, objects: deps.store, cache }));
+  app.use(storyboardRoutes({ ...shared, objects: deps.store, cache }));
   app.use(videoRoutes({ config, videos, objects: deps.store, storage: deps.uploads, signer, audit: deps.audit }));
   app.use(uploadRoutes({ config, videos, storage: deps.uploads, metrics, audit: deps.audit }));
   app.use(legacyProxyRoutes({ config, videos }));

@@ -15,6 +15,7 @@ import { createPool } from '@vidgate/common/database/pool';
 import { createVideoStore } from '@vidgate/common/video-store';
 import { issueToken } from '../jwt.ts';
 import type { UploadedPart, UploadStorage } from '../uploads/upload-storage.ts';
+import { storyboardKey } from '../routes/storyboard.ts';
 import { openApiDocument } from './openapi-document.ts';
 
 const MIB = 1024 * 1024;
@@ -121,6 +122,8 @@ describe('responses of the app match the document', () => {
     await videos.create(videoOf('failed1', { status: 'failed', progress: 0, failureReason: 'not a video' }));
     await videos.create(videoOf('processing1', { status: 'processing', progress: 0.5, visibility: 'public' }));
     await videos.create(videoOf('bobs', { owner: 'bob' }));
+    await videos.create(videoOf('storyboard1', { visibility: 'public', durationSeconds: 2, hasStoryboard: true }));
+    await store.putText(storyboardKey('storyboard1'), 'WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nstoryboard-0.jpg#xywh=0,0,160,90\n', 'text/vtt');
     await store.putText(videoKeys.master('ready1'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\n360p/index.m3u8\n', 'application/vnd.apple.mpegurl');
   });
 
@@ -143,6 +146,9 @@ describe('responses of the app match the document', () => {
     ['get', '/v1/videos/{id}/playback', '/v1/videos/ready1/playback', 'Bearer not.a.jwt'],
     ['get', '/v1/hls/{id}/{rest}', '/v1/hls/ready1/master.m3u8', undefined],
     ['get', '/v1/hls/{id}/{rest}', '/v1/hls/ready1/master.m3u8?exp=1&kid=k1&sig=AAAA', undefined],
+    ['get', '/v1/videos/{id}/playback', '/v1/videos/storyboard1/playback', alice],
+    ['get', '/v1/storyboards/{id}.vtt', '/v1/storyboards/storyboard1.vtt', undefined],
+    ['get', '/v1/storyboards/{id}.vtt', '/v1/storyboards/storyboard1.vtt?exp=1&kid=k1&sig=AAAA', undefined],
     ['get', '/v1/proxy/videos/{id}/{rest}', '/v1/proxy/videos/nope/master.m3u8', alice],
     ['get', '/v1/proxy/videos/{id}/{rest}', '/v1/proxy/videos/bobs/master.m3u8', alice],
     ['post', '/v1/demo/login', '/v1/demo/login', undefined],
@@ -156,6 +162,13 @@ describe('responses of the app match the document', () => {
     const res = await request(app).get(signer.signPath('/v1/hls/ready1/master.m3u8', nowSeconds() + 60));
     expect(res.status).toBe(200);
     expectDocumented(res, 'get', '/v1/hls/{id}/{rest}');
+  });
+
+  it('GET /v1/storyboards/{id}.vtt with a valid signature, and without a storyboard', async () => {
+    const res = await request(app).get(signer.signPath('/v1/storyboards/storyboard1.vtt', nowSeconds() + 60));
+    expect(res.status).toBe(200);
+    expect(document.paths?.['/v1/storyboards/{id}.vtt']?.get?.responses?.[200]?.content).toHaveProperty(res.headers['content-type']!.split(';')[0]!);
+    expectDocumented(await request(app).get(signer.signPath('/v1/storyboards/ready1.vtt', nowSeconds() + 60)), 'get', '/v1/storyboards/{id}.vtt');
   });
 
   const admin = bearer('ops', 'admin');

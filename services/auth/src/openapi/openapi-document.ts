@@ -57,6 +57,23 @@ const hlsPlaylist = (signingMode: AuthConfig['signing']['mode']): OperationObjec
   },
 });
 
+const storyboard = (signingMode: AuthConfig['signing']['mode']): OperationObject => ({
+  operationId: 'getSignedStoryboard',
+  summary: 'The seek-thumbnail storyboard (WebVTT: each cue names a JPEG sheet and a tile, sheet URLs signed for /media/); the signature of this URL, from playback\'s storyboardUrl, is the capability',
+  security: [],
+  parameters: [videoId, ...SIGNATURE_PARAMS[signingMode].map((name): ParameterObject => ({ name, in: 'query', required: true, schema: { type: 'string' } }))],
+  responses: {
+    200: { description: 'the storyboard; private, revalidated with its ETag', content: { 'text/vtt': { schema: { type: 'string' } } } },
+    304: { description: 'unchanged since the ETag sent' },
+    400: ERRORS[400],
+    403: error('signature_missing, signature_invalid, key_unknown, query_not_allowed, path_invalid'),
+    404: error('video_not_found, not_found: the video has no storyboard'),
+    410: error('signature_expired'),
+    502: ERRORS[502],
+    503: ERRORS[503],
+  },
+});
+
 /** What a client does next with an upload it created (schemathesis follows these too). */
 const UPLOAD_LINKS = Object.fromEntries(
   ['abortUpload', 'getPartUrls', 'getUploadedParts', 'completeUpload', 'getVideo'].map((operationId) => [operationId, { operationId, parameters: { id: '$response.body#/videoId' } }]),
@@ -136,6 +153,7 @@ function paths(config: AuthConfig): PathsObject {
       },
     },
     '/v1/hls/{id}/{rest}': { get: hlsPlaylist(config.signing.mode) },
+    '/v1/storyboards/{id}.vtt': { get: storyboard(config.signing.mode) },
     '/v1/proxy/videos/{id}/{rest}': {
       get: {
         operationId: 'getProxied',

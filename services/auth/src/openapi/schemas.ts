@@ -53,8 +53,12 @@ export const schemas = (config: AuthConfig) => ({
   SignedUrl: closed({ url, expiresAt: instant, kid: string }),
   Rendition: closed({ name: string, width: positiveInteger, height: positiveInteger, bandwidth: positiveInteger }),
   Playback: closed(
-    { videoId: string, masterUrl: url, posterUrl: url, expiresAt: instant, durationSeconds: { type: 'number', minimum: 0 }, renditions: { type: 'array', items: { $ref: '#/components/schemas/Rendition' } } },
-    ['durationSeconds'],
+    {
+      videoId: string, masterUrl: url, posterUrl: url,
+      storyboardUrl: { ...url, description: 'when the video has seek thumbnails: a signed WebVTT storyboard (GET /v1/storyboards/{id}.vtt), valid as long as masterUrl' },
+      expiresAt: instant, durationSeconds: { type: 'number', minimum: 0 }, renditions: { type: 'array', items: { $ref: '#/components/schemas/Rendition' } },
+    },
+    ['durationSeconds', 'storyboardUrl'],
   ),
   Video: closed(
     {

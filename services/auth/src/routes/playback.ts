@@ -9,6 +9,7 @@ import { authenticate } from '../http/authenticate.ts';
 import { auditRefusals, requester } from '../http/audit-request.ts';
 import type { Metrics } from '../http/metrics.ts';
 import { assertMayWatch } from '../videos/access.ts';
+import { storyboardPath } from './storyboard.ts';
 
 /** GET /v1/videos/:id/playback: checks entitlement and returns a signed master playlist URL. */
 export function playbackRoutes(deps: { config: AuthConfig; signer: UrlSigner; videos: VideoStore; metrics: Metrics; audit: AuditLog }): Router {
@@ -34,6 +35,7 @@ export function playbackRoutes(deps: { config: AuthConfig; signer: UrlSigner; vi
       videoId: id,
       masterUrl: config.publicUrl + signer.signPath(`/v1/hls/${id}/master.m3u8`, exp),
       posterUrl: config.publicUrl + signer.signPath(`/media/${videoKeys.hlsPrefix(id)}poster.jpg`, exp),
+      ...(video.hasStoryboard ? { storyboardUrl: config.publicUrl + signer.signPath(storyboardPath(id), exp) } : {}),
       expiresAt: new Date(exp * 1000).toISOString(),
       durationSeconds: video.durationSeconds,
       renditions: video.renditions,
