@@ -9,7 +9,9 @@ import { ORIGIN, testConfig } from './support/test-stack.ts';
 
 // The upload page in a real Chromium, as a user would use it: choose a file,
 // upload it through nginx straight into MinIO, wait for the transcode, press
-// Play. nginx/web/upload.js exposes window.vidgateUpload for this test.
+// Play. nginx/web/upload.js (Uppy with our presign endpoints) exposes
+// window.vidgateUpload for this test; test/upload-resume-browser.test.ts covers
+// a multipart upload resumed after a reload.
 
 /** What the pages put on window, as far as this test reads it. */
 interface PageGlobals {
@@ -88,6 +90,8 @@ describe('the upload page in Chromium', () => {
     // The bytes went to the origin's presigned upload location, in one PUT, and MinIO took them.
     const http = traffic.filter((x) => x.url.startsWith('http'));
     expect(http.filter((x) => new URL(x.url).origin !== ORIGIN).map((x) => x.url)).toEqual([]);
+    // Uppy, bundled from npm, served by the origin like every other script.
+    expect(http.filter((x) => x.path === '/vendor/uppy.min.js').map((x) => x.status)).toEqual([200]);
     const puts = http.filter((x) => x.method === 'PUT');
     expect(puts.map((x) => ({ path: x.path, status: x.status }))).toEqual([{ path: `/${BUCKET}/uploads/${videoId}/source`, status: 200 }]);
     expect(http.filter((x) => x.path.startsWith('/v1/') && x.status !== 200 && x.status !== 201).map((x) => `${x.method} ${x.path}: ${x.status ?? x.failure}`)).toEqual([]);
