@@ -14,7 +14,8 @@ import { incompleteUploads } from './support/uploads.ts';
 // reach MinIO, the others are held in the browser (route interception) while
 // the page reloads; the same file chosen again sends only the missing parts,
 // completes the one video record, and it plays. An interrupted upload can also
-// be discarded, which cancels it on the server.
+// be discarded, which cancels it on the server; a part storage refuses is shown
+// in words and leaves the upload resumable; Cancel ends it on the server.
 
 interface PageGlobals {
   vidgateUpload: {
@@ -195,6 +196,43 @@ describe('the upload page after a reload mid-upload', () => {
     expect(await page.locator('#resume').isVisible()).toBe(false);
     expect(await api(page, `/v1/videos/${videoId}`)).toMatchObject({ status: 'failed' });
     expect(await incompleteUploads(videoKeys.source(videoId!))).toEqual([]);
+  });
+
+  it('says in words why storage refused a part, and keeps the upload to resume', async () => {
+    // Part 2 goes out with a broken signature, so the real MinIO behind nginx refuses it.
+    await page.route((url) => url.pathname.startsWith(`/${BUCKET}/uploads/`), async (route) => {
+      const req = route.request();
+      if (!isPartPut({ method: req.method(), url: req.url() }) || partNumber(req.url()) !== 2) return route.continue();
+      await route.continue({ url: req.url().replace(/(X-Amz-Signature=)(.)/, (_, p: string, c: string) => p + (c === 'a' ? 'b' : 'a')) });
+    });
+    await startUpload(clip, 'refused part');
+    await page.waitForFunction(() => (window as unknown as PageGlobals).vidgateUpload.phase === 'error', null, { timeout: 30_000 });
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+    const state = await uploadState(page);
+    expect(state.errors).toEqual([expect.stringMatching(/^storage refused the upload: upload_refused: \S/)]);
+    expect(await page.locator('#errors').textContent()).toContain('upload_refused');
+    // Not cancelled: the same video waits to be resumed, and the page offers it.
+    expect(state.resumable).toMatchObject({ videoId: state.videoId });
+    expect(await page.locator('#resume').isVisible()).toBe(true);
+    expect(await api(page, `/v1/videos/${state.videoId}`)).toMatchObject({ status: 'uploading' });
+    await page.getByRole('button', { name: 'Discard it' }).click();
+    await page.waitForFunction(() => (window as unknown as PageGlobals).vidgateUpload.resumable === null, null, { timeout: 10_000 });
+  });
+
+  it('cancels an upload in progress: one DELETE, the multipart upload aborted, nothing left to resume', async () => {
+    const gate = await holdParts(page, 2);
+    await startUpload(clip, 'cancelled upload');
+    await expect.poll(() => gate.held.length, { timeout: 30_000 }).toBeGreaterThan(0);
+    const { videoId } = await uploadState(page);
+    const mark = traffic.length;
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForFunction(() => (window as unknown as PageGlobals).vidgateUpload.phase === 'cancelled', null, { timeout: 10_000 });
+    await gate.release();
+    expect(await uploadState(page)).toMatchObject({ status: 'failed', errors: [], resumable: null });
+    expect(traffic.slice(mark).filter((x) => x.method === 'DELETE').map((x) => [x.path, x.status])).toEqual([[`/v1/uploads/${videoId}`, 204]]);
+    expect(await api(page, `/v1/videos/${videoId}`)).toMatchObject({ status: 'failed' });
+    expect(await incompleteUploads(videoKeys.source(videoId!))).toEqual([]);
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('vidgate.upload.')))).toEqual([]);
 
     // Reached only when every assertion held; on failure the folder is kept.
     await rm(work, { recursive: true, force: true });
