@@ -74,7 +74,11 @@
   // Ends an upload on the server once, whoever asks first (Cancel, Discard, or Uppy on Cancel).
   const endings = new Map();
   function endUpload(videoId) {
-    if (!endings.has(videoId)) endings.set(videoId, call(uploadPath(videoId), { method: 'DELETE' }));
+    if (!endings.has(videoId)) {
+      const ending = call(uploadPath(videoId), { method: 'DELETE' });
+      ending.catch(() => endings.delete(videoId)); // a failed attempt may be tried again
+      endings.set(videoId, ending);
+    }
     return endings.get(videoId);
   }
 
@@ -309,7 +313,7 @@
     .then(async (sub) => {
       user = sub;
       $('user').textContent = sub;
-      await findInterrupted();
+      await findInterrupted().catch(fail); // the record stays for the next visit
       state.phase = 'idle';
       say(state.resumable ? 'an upload can be resumed' : 'choose a video file');
       lockForm(false);
