@@ -22,7 +22,7 @@ describe('the video store on PostgreSQL', () => {
     const full: Video = {
       ...video(`v-${randomBytes(4).toString('hex')}`, alice, at(1), 'ready'),
       failureReason: 'none', durationSeconds: 12.5, progress: 1, hasStoryboard: true,
-      renditions: [{ name: '720p', width: 1280, height: 720, bandwidth: 2_800_000 }],
+      renditions: [{ kind: 'video', name: '720p', width: 1280, height: 720, bandwidth: 2_800_000 }, { kind: 'audio', name: 'audio', bandwidth: 75_000, audioBitrate: 64_000 }],
       source: { fileName: 'a.mp4', contentType: 'video/mp4', size: 123, uploadId: 'u1', partSize: 5 * 1024 ** 2 },
     };
     await videos.create(full);

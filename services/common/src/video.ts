@@ -3,12 +3,25 @@ import { z } from 'zod';
 /** Video ids are path segments of object keys and URLs: keep them plain. */
 export const VIDEO_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-const renditionSchema = z.object({
+/** A variant of the master playlist; bandwidth in bits per second, as its BANDWIDTH says. Records from before kinds are video. */
+const videoRenditionSchema = z.object({
+  kind: z.literal('video').default('video'),
   name: z.string(),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   bandwidth: z.number().int().positive(),
 });
+
+/** The audio-only variant: no picture, so no size; listed after the video renditions. */
+const audioRenditionSchema = z.object({
+  kind: z.literal('audio'),
+  name: z.string(),
+  bandwidth: z.number().int().positive(),
+  /** The AAC encoder's bit rate, bits per second; bandwidth adds the container's overhead. */
+  audioBitrate: z.number().int().positive(),
+});
+
+const renditionSchema = z.union([videoRenditionSchema, audioRenditionSchema]);
 
 /** A video's record: a row of the videos table (before PostgreSQL, videos/<id>/meta.json in the bucket). */
 export const videoSchema = z.object({

@@ -9,7 +9,7 @@ import { minioClient } from '@vidgate/common/minio-store';
 import { createPool } from '@vidgate/common/database/pool';
 import { createVideoStore } from '@vidgate/common/video-store';
 import { packageHls } from '@vidgate/transcoder/package-hls';
-import type { Rendition } from '@vidgate/transcoder/ladder';
+import type { Rendition } from '@vidgate/common/video';
 import { publishHls, storedRenditions } from '@vidgate/transcoder/publish-hls';
 import { generateTestVideo } from '@vidgate/transcoder/test-video';
 import { REPO_ROOT } from './paths.ts';
@@ -24,7 +24,7 @@ const DEMO_SECONDS = 12;
  * sources and the ffmpeg build. A change to either packages the demo again,
  * so tests never check an older transcoder's output.
  */
-const PACKAGING_SOURCES = ['ffmpeg-args', 'hls-command', 'ladder', 'package-hls', 'poster', 'test-video'];
+const PACKAGING_SOURCES = ['ffmpeg-args', 'finish-master', 'hls-command', 'ladder', 'package-hls', 'poster', 'test-video'];
 const DEMO_PACKAGE = resolve(CACHE_DIR, `demo-video-${packagingFingerprint()}`);
 /** What the package holds (renditions, duration), written once it is complete. */
 const DEMO_MANIFEST = `${DEMO_PACKAGE}.json`;
@@ -69,7 +69,7 @@ async function demoPackage(say: Progress): Promise<DemoManifest> {
     });
     await rm(DEMO_PACKAGE, { recursive: true, force: true });
     await rename(join(work, 'hls'), DEMO_PACKAGE);
-    const manifest = { durationSeconds: result.probe.durationSeconds, renditions: result.renditions, files: result.files };
+    const manifest = { durationSeconds: result.probe.durationSeconds, renditions: storedRenditions(result), files: result.files };
     await writeFile(DEMO_MANIFEST, JSON.stringify(manifest));
     return manifest;
   } finally {
@@ -88,7 +88,7 @@ export async function seedDemoVideo(config: Config, say: Progress): Promise<void
     // Written again on every start: the package may have been made anew.
     await createVideoStore(pool).put({
       id: DEMO_VIDEO_ID, owner: DEMO_OWNER, title: 'Vidgate demo: test pattern and tone', visibility: 'public', allowedUsers: [],
-      status: 'ready', progress: 1, durationSeconds, renditions: storedRenditions(renditions), createdAt: now, updatedAt: now,
+      status: 'ready', progress: 1, durationSeconds, renditions, createdAt: now, updatedAt: now,
     });
   } finally {
     await pool.end();

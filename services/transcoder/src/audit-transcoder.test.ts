@@ -47,7 +47,7 @@ describe("the transcoder's audit events", () => {
   });
 
   it('a job that ended ready or failed, with what the video says; nothing for an attempt that is retried', async () => {
-    const ready = await video({ status: 'ready', durationSeconds: 12, renditions: [{ name: '360p', width: 640, height: 360, bandwidth: 800_000 }] });
+    const ready = await video({ status: 'ready', durationSeconds: 12, renditions: [{ kind: 'video', name: '360p', width: 640, height: 360, bandwidth: 800_000 }] });
     const failed = await video({ status: 'failed', failureReason: 'file is not a readable media file' });
     await hooks.outcome(lease(ready.id), 'ready');
     await hooks.outcome(lease(failed.id, 1), 'retried');

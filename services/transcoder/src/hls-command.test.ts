@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { hlsArgs } from './hls-command.ts';
-import { planLadder } from './ladder.ts';
+import { AUDIO_ONLY, planLadder } from './ladder.ts';
 
 const renditions = planLadder({ width: 1280, height: 720 }).filter((r) => r.name === '360p' || r.name === '720p');
-const base = { input: '/in/clip.mp4', outDir: '/out/v1', renditions, hasAudio: true, frameRate: 30 };
+const base = { input: '/in/clip.mp4', outDir: '/out/v1', renditions, hasAudio: true, durationSeconds: 12, frameRate: 30 };
 
 /** The value following a flag; fails the test when the flag is missing. */
 function valueOf(args: string[], flag: string): string {
@@ -38,6 +38,16 @@ describe('hlsArgs', () => {
     expect(valueOf(args, '-sc_threshold')).toBe('0');
     expect(valueOf(args, '-force_key_frames')).toBe('expr:gte(t,n_forced*4)');
     expect(valueOf(args, '-hls_time')).toBe('4');
+  });
+
+  it('adds the audio-only variant last, from the same run: its own 64k encode, starting with the video and ending one AAC frame early', () => {
+    const args = hlsArgs({ ...base, audioOnly: AUDIO_ONLY });
+    expect(valueOf(args, '-filter_complex')).toMatch(/;\[0:a:0\]aresample=48000:first_pts=0,atrim=end=11\.978667\[aonly\]$/);
+    expect(args.filter((a, i) => args[i - 1] === '-map')).toEqual(['[v0]', '[v1]', '0:a:0', '0:a:0', '[aonly]']);
+    expect(valueOf(args, '-b:a:1')).toBe('128k');
+    expect(valueOf(args, '-b:a:2')).toBe('64k');
+    expect(valueOf(args, '-var_stream_map')).toBe('v:0,a:0,name:360p v:1,a:1,name:720p a:2,name:audio');
+    expect(() => hlsArgs({ ...base, hasAudio: false, audioOnly: AUDIO_ONLY })).toThrow(RangeError);
   });
 
   it('leaves audio out of maps, encoders and the stream map for a silent source', () => {

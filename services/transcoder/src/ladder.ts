@@ -24,6 +24,20 @@ const RUNGS = [
 const AUDIO_BITRATE_KBPS = 128;
 
 /**
+ * The audio-only variant, for links too slow for the smallest video rung
+ * (Apple's HLS authoring spec asks for one on cellular). AAC-LC, so CODECS is
+ * "mp4a.40.2" for every player; 48 kHz stereo whatever the source's rate, so
+ * its AAC frames have one known length (see hls-command.ts).
+ */
+export interface AudioOnlyRendition {
+  name: 'audio';
+  audioBitrateKbps: number;
+  sampleRate: number;
+}
+
+export const AUDIO_ONLY: AudioOnlyRendition = Object.freeze({ name: 'audio', audioBitrateKbps: 64, sampleRate: 48_000 });
+
+/**
  * Every rung up to the source's shorter side (never upscaled), smallest first.
  * A source smaller than the smallest rung gets one rendition at its own size.
  * Sizes are even because H.264 with 4:2:0 chroma cannot encode odd ones.

@@ -47,11 +47,11 @@ describe('packageHls', () => {
     result = await packageHls({ input: clip, outDir: join(dir, 'full'), onProgress: (f) => fractions.push(f) });
   }, 30_000);
 
-  it('writes a master playlist listing every rendition with bandwidth and resolution', async () => {
+  it('writes a master playlist listing every rendition with bandwidth and resolution, then the audio-only variant', async () => {
     expect(result.renditions.map((r) => r.name)).toEqual(['240p', '360p', '480p', '720p']);
     const variants = variantsOf(await readFile(result.masterPath, 'utf8'));
-    expect(variants.map((v) => v.uri)).toEqual(result.renditions.map((r) => `${r.name}/index.m3u8`));
-    for (const [i, v] of variants.entries()) {
+    expect(variants.map((v) => v.uri)).toEqual([...result.renditions.map((r) => `${r.name}/index.m3u8`), 'audio/index.m3u8']);
+    for (const [i, v] of variants.slice(0, -1).entries()) {
       const { width, height } = result.renditions[i]!;
       expect(v.attributes).toMatch(/BANDWIDTH=\d+/);
       expect(v.attributes).toContain(`RESOLUTION=${width}x${height}`);

@@ -2,7 +2,8 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { AppError } from '@vidgate/common/errors';
 import { hlsArgs } from './hls-command.ts';
-import { planLadder, type Rendition } from './ladder.ts';
+import { finishMaster, type VariantStats } from './finish-master.ts';
+import { AUDIO_ONLY, planLadder, type AudioOnlyRendition, type Rendition } from './ladder.ts';
 import { handOver, type MediaLimits, type Sandbox } from './media-limits.ts';
 import { posterArgs } from './poster.ts';
 import { probeVideo, type ProbeResult } from './probe.ts';
@@ -26,6 +27,10 @@ export interface PackageHlsOptions {
 export interface PackageResult {
   probe: ProbeResult;
   renditions: Rendition[];
+  /** The audio-only variant, when the source has audio. */
+  audioOnly?: AudioOnlyRendition;
+  /** The master's variants in its order, with their measured bandwidths. */
+  variants: VariantStats[];
   masterPath: string;
   posterPath: string;
   /** The seek thumbnails: storyboard.vtt and its sheets, in `files` too. */
@@ -74,17 +79,20 @@ async function writePackage(opts: PackageHlsOptions): Promise<PackageResult> {
     sandbox,
   });
   const { onProgress } = opts;
+  const audioOnly = probe.hasAudio ? AUDIO_ONLY : undefined;
   const storyboard = await writeStoryboard({ input, outDir, video: probe, signal, sandbox });
   onProgress?.(STORYBOARD_SHARE);
   await runFfmpeg({
-    args: hlsArgs({ input, outDir, renditions, hasAudio: probe.hasAudio, frameRate: probe.frameRate }),
+    args: hlsArgs({ input, outDir, renditions, audioOnly, hasAudio: probe.hasAudio, durationSeconds: probe.durationSeconds, frameRate: probe.frameRate }),
     durationSeconds: probe.durationSeconds,
     onProgress: onProgress && ((fraction) => onProgress(STORYBOARD_SHARE + (1 - STORYBOARD_SHARE) * fraction)),
     signal,
     sandbox,
   });
 
-  return { probe, renditions, masterPath: join(outDir, 'master.m3u8'), posterPath, storyboard, files: await listFiles(outDir) };
+  const masterPath = join(outDir, 'master.m3u8');
+  const variants = await finishMaster(masterPath);
+  return { probe, renditions, audioOnly, variants, masterPath, posterPath, storyboard, files: await listFiles(outDir) };
 }
 
 async function listFiles(dir: string): Promise<string[]> {

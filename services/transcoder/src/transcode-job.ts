@@ -11,7 +11,7 @@ import { FinalFailure } from './job-outcome.ts';
 import { handOver, type Sandbox } from './media-limits.ts';
 import { packageHls } from './package-hls.ts';
 import { ProbeError } from './probe.ts';
-import { publishHls, storedRenditions } from './publish-hls.ts';
+import { planPublish, publishStep, storedRenditions } from './publish-hls.ts';
 import type { HeldJob } from './worker.ts';
 
 export interface TranscodeDeps {
@@ -28,7 +28,9 @@ const PROGRESS_STEP = 0.05;
 /** Where jobs unpack sources; swept on start, since a killed job cannot clean up. */
 export const workRoot = (config: TranscoderConfig) => config.transcoder.workDir ?? join(tmpdir(), `vidgate-transcoder-${config.transcoder.port}`);
 /** Share of the progress bar the encode takes; publishing the objects is the rest. */
-const ENCODE_SHARE = 0.9;
+export const ENCODE_SHARE = 0.9;
+/** Progress once `fraction` of the bytes are published: short of 1, which only the final status writes. */
+const publishProgress = (fraction: number) => Math.min(0.99, Math.floor((ENCODE_SHARE + (1 - ENCODE_SHARE) * fraction) * 100) / 100);
 
 async function keysUnder(client: Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
@@ -72,9 +74,12 @@ export function createTranscodeJob(deps: TranscodeDeps) {
       });
       return 'skipped';
     }
-    // Writes are chained, so a late progress write can never land after the final status.
+    // Writes are chained, so a late progress write can never land after the final status; and rising only.
     let writes = Promise.resolve();
+    let written = 0;
     const progress = (value: number) => {
+      if (value <= written) return;
+      written = value;
       writes = writes.then(() => job.fenced((tx) => patchVideo(tx, videoId, { progress: value }))).catch((err) => logger.warn({ err, videoId }, 'progress not saved'));
     };
     const work = await mkdtemp(join(workRoot(config), `${videoId}-`));
@@ -99,13 +104,23 @@ export function createTranscodeJob(deps: TranscodeDeps) {
         },
       });
       await writes;
-      // Published and marked ready in one fence: the job row stays locked meanwhile, so no other worker can take the job and publish too.
+      const target = { client, bucket, videoId, dir: join(work, 'hls'), signal: job.signal };
+      const plan = await planPublish(target.dir, result.files);
+      // The media a batch per fence, its progress committed (and seen) before the next: each batch is published while the lease is held.
+      let publishedBytes = 0;
+      for (const step of plan.media) {
+        await job.fenced(() => publishStep(target, step));
+        publishedBytes += step.bytes;
+        progress(publishProgress(publishedBytes / plan.totalBytes));
+        await writes;
+      }
+      // The playlists published and the video marked ready in one fence: the job row stays locked meanwhile, so no other worker can take the job and publish too.
       await job.fenced(async (tx) => {
-        await publishHls({ client, bucket, videoId, dir: join(work, 'hls'), files: result.files, signal: job.signal });
+        for (const step of plan.playlists) await publishStep(target, step);
         const published = new Set(result.files.map((f) => videoKeys.hlsPrefix(videoId) + f));
         const stale = (await keysUnder(client, bucket, videoKeys.hlsPrefix(videoId))).filter((key) => !published.has(key));
         if (stale.length > 0) await client.removeObjects(bucket, stale); // a cut-off attempt's objects that this one did not write again
-        await patchVideo(tx, videoId, { status: 'ready', progress: 1, durationSeconds: result.probe.durationSeconds, renditions: storedRenditions(result.renditions), hasStoryboard: true });
+        await patchVideo(tx, videoId, { status: 'ready', progress: 1, durationSeconds: result.probe.durationSeconds, renditions: storedRenditions(result) });
         await tx.end('done');
       });
       logger.info({ videoId, renditions: result.renditions.map((r) => r.name) }, 'ready');

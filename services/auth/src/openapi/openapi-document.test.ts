@@ -117,8 +117,8 @@ describe('the OpenAPI document', () => {
 describe('responses of the app match the document', () => {
   const signer = createUrlSigner(config.signing);
   beforeAll(async () => {
-    const rendition = { name: '360p', width: 640, height: 360, bandwidth: 800_000 };
-    await videos.create(videoOf('ready1', { visibility: 'public', durationSeconds: 12, renditions: [rendition] }));
+    const renditions = [{ kind: 'video' as const, name: '360p', width: 640, height: 360, bandwidth: 800_000 }, { kind: 'audio' as const, name: 'audio', bandwidth: 75_000, audioBitrate: 64_000 }];
+    await videos.create(videoOf('ready1', { visibility: 'public', durationSeconds: 12, renditions }));
     await videos.create(videoOf('failed1', { status: 'failed', progress: 0, failureReason: 'not a video' }));
     await videos.create(videoOf('processing1', { status: 'processing', progress: 0.5, visibility: 'public' }));
     await videos.create(videoOf('bobs', { owner: 'bob' }));

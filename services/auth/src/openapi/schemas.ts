@@ -51,7 +51,13 @@ export const schemas = (config: AuthConfig) => ({
     required: ['objectKey'],
   },
   SignedUrl: closed({ url, expiresAt: instant, kid: string }),
-  Rendition: closed({ name: string, width: positiveInteger, height: positiveInteger, bandwidth: positiveInteger }),
+  Rendition: {
+    description: 'A variant of the master playlist, in its order: the video renditions, then (when the video has sound) the audio-only one, which has no size. bandwidth is bits per second, as the master\'s BANDWIDTH says.',
+    oneOf: [
+      closed({ kind: { const: 'video' }, name: string, width: positiveInteger, height: positiveInteger, bandwidth: positiveInteger }),
+      closed({ kind: { const: 'audio' }, name: string, bandwidth: positiveInteger, audioBitrate: { ...positiveInteger, description: 'the AAC encoder\'s bit rate, bits per second' } }),
+    ],
+  },
   Playback: closed(
     {
       videoId: string, masterUrl: url, posterUrl: url,
