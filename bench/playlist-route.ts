@@ -35,10 +35,10 @@ const store = memoryObjectStore();
 const now = new Date().toISOString();
 const records = new Map<string, Video>();
 const unused = () => Promise.reject(new Error('not used by this benchmark'));
-const videos: VideoStore = { get: async (id) => records.get(id), put: unused, create: unused, patch: unused, remove: unused, page: unused, createdSince: unused, withOwnerLock: unused, ping: async () => {} };
+const videos: VideoStore = { get: async (id) => records.get(id), put: unused, create: unused, patch: unused, remove: unused, page: unused, createdSince: unused, withOwnerLock: unused, setCaption: unused, removeCaption: unused, ping: async () => {} };
 // The playlist route writes no audit event: a pool that never connects.
 const audit = createAuditLog(new pg.Pool());
-const video = (id: string): Video => ({ id, owner: 'o', title: 't', description: '', visibility: 'public', allowedUsers: [], allowedGroups: [], status: 'ready', progress: 1, durationSeconds: SEGMENTS * 2, renditions: [], createdAt: now, updatedAt: now });
+const video = (id: string): Video => ({ id, owner: 'o', title: 't', description: '', visibility: 'public', allowedUsers: [], allowedGroups: [], status: 'ready', progress: 1, durationSeconds: SEGMENTS * 2, renditions: [], captions: [], createdAt: now, updatedAt: now });
 
 let routeMs = 0;
 const timed = express()

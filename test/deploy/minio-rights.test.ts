@@ -107,6 +107,16 @@ describe.each(USERS)("%s's MinIO user", (user) => {
   });
 });
 
+describe("the auth service's one write under videos/", () => {
+  it('is the captions owners upload (videos/<id>/captions/…), nothing else there, and never for an upload session', async () => {
+    expect(await s3Outcome(() => clients.auth.putObject(BUCKET, 'videos/it-rights/captions/en.vtt', Buffer.from('WEBVTT\n')))).toBe('allowed');
+    expect(await s3Outcome(() => clients.auth.putObject(BUCKET, 'videos/it-rights/hls/master.m3u8', Buffer.from('#EXTM3U\n')))).toBe('AccessDenied');
+    expect(await s3Outcome(() => clients.auth.putObject(BUCKET, 'videos/it-rights/captions.vtt', Buffer.from('WEBVTT\n')))).toBe('AccessDenied');
+    const session = minioClient(testConfig.minio, await assumeUploadSession(testConfig.minio, testConfig.minio.auth, { videoId: 'it-rights', objectKey: 'uploads/it-rights/source' }, 900));
+    expect(await s3Outcome(() => session.putObject(BUCKET, 'videos/it-rights/captions/de.vtt', Buffer.from('WEBVTT\n')))).toBe('AccessDenied');
+  });
+});
+
 describe('the bucket', () => {
   it('is private to anonymous requests', async () => {
     const res = await fetch(`${testConfig.minio.endpoint}/${BUCKET}/${key('videos', 'fixture.bin')}`);

@@ -12,6 +12,7 @@ import { openApiDocument } from './openapi/openapi-document.ts';
 import { requestLog } from './http/request-log.ts';
 import { trustNginx } from './http/trust-proxy.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { captionRoutes } from './routes/captions.ts';
 import { demoLoginRoutes } from './routes/demo-login.ts';
 import { signInConfigRoutes } from './routes/sign-in-config.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -59,6 +60,7 @@ export function createApp(config: AuthConfig, deps: AppDeps): express.Express {
   app.use(hlsRoutes({ ...shared, objects: deps.store, cache }));
   app.use(storyboardRoutes({ ...shared, objects: deps.store, cache }));
   app.use(videoRoutes({ config, videos, objects: deps.store, storage: deps.uploads, signer, audit: deps.audit }));
+  app.use(captionRoutes({ config, videos, objects: deps.store, audit: deps.audit }));
   app.use(uploadRoutes({ config, videos, storage: deps.uploads, metrics, audit: deps.audit }));
   app.use(legacyProxyRoutes({ config, videos }));
   app.use(signInConfigRoutes(config));

@@ -11,6 +11,7 @@ export const AUDIT_ACTIONS = [
   'upload.created', 'upload.completed', 'upload.cancelled', 'upload.expired',
   'transcode.ready', 'transcode.failed',
   'video.changed', 'video.shared', 'video.deleted', 'video.refused',
+  'caption.added', 'caption.removed',
   'sign.minted', 'token.refused', 'keys.changed',
   'audit.read', 'audit.pruned',
 ] as const;

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   object_key_invalid: 400,
   ttl_invalid: 400,
   upload_invalid: 400,
+  caption_invalid: 400,
   token_missing: 401,
   token_invalid: 401,
   forbidden: 403,

@@ -5,6 +5,10 @@ export function memoryObjectStore(): ObjectStore {
   const objects = new Map<string, string>();
   return {
     getText: async (key) => objects.get(key),
+    getHead: async (key, length) => {
+      const text = objects.get(key);
+      return text === undefined ? undefined : Buffer.from(text).subarray(0, length);
+    },
     putText: async (key, text) => void objects.set(key, text),
     listChildren: async (prefix) => [...new Set([...objects.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length).split('/')[0]!))],
     removeAll: async (prefix) => {

@@ -33,18 +33,22 @@ function unavailable(err: unknown): AppError {
 export function createMinioStore(client: Client, bucket: string, timeoutMs = 5_000): ObjectStore {
   const withTimeout = <T>(work: Promise<T>): Promise<T> =>
     Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref())]);
+  /** An object's bytes, or undefined when it does not exist. */
+  const read = async (open: () => Promise<AsyncIterable<unknown>>): Promise<Buffer | undefined> => {
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await withTimeout(open())) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw unavailable(err);
+    }
+  };
   return {
     async getText(key) {
-      try {
-        const stream = await withTimeout(client.getObject(bucket, key));
-        const chunks: Buffer[] = [];
-        for await (const chunk of stream) chunks.push(chunk as Buffer);
-        return Buffer.concat(chunks).toString('utf8');
-      } catch (err) {
-        if (isMissing(err)) return undefined;
-        throw unavailable(err);
-      }
+      return (await read(() => client.getObject(bucket, key)))?.toString('utf8');
     },
+    getHead: (key, length) => read(() => client.getPartialObject(bucket, key, 0, length)),
     async putText(key, text, contentType) {
       try {
         await withTimeout(client.putObject(bucket, key, Buffer.from(text), undefined, { 'Content-Type': contentType }));

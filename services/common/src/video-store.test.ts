@@ -13,7 +13,7 @@ afterAll(() => pool.end());
 const owner = () => `owner-${randomBytes(4).toString('hex')}`;
 const at = (minutesAgo: number) => new Date(Date.parse('2026-11-25T12:00:00.000Z') - minutesAgo * 60_000).toISOString();
 function video(id: string, ownerName: string, createdAt: string, status: Video['status'] = 'ready'): Video {
-  return { id, owner: ownerName, title: `title ${id}`, description: '', visibility: 'private', allowedUsers: ['bob'], allowedGroups: [], status, progress: 0.5, renditions: [], createdAt, updatedAt: createdAt };
+  return { id, owner: ownerName, title: `title ${id}`, description: '', visibility: 'private', allowedUsers: ['bob'], allowedGroups: [], status, progress: 0.5, renditions: [], captions: [], createdAt, updatedAt: createdAt };
 }
 
 describe('the video store on PostgreSQL', () => {

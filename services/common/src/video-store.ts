@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { databaseError, inTransaction, type Queryable } from './database/pool.ts';
-import { videoSchema, VIDEO_ID, type Video, type VideoInput } from './video.ts';
+import { videoSchema, VIDEO_ID, type Caption, type Video, type VideoInput } from './video.ts';
 
 export type VideoStatus = Video['status'];
 
@@ -36,11 +36,17 @@ export interface VideoStore {
    * runs them.
    */
   withOwnerLock<T>(owner: string, work: (videos: VideoStore) => Promise<T>): Promise<T>;
+  /** Adds a caption, replacing the one of its language; the video as it now is, or undefined if there is none. */
+  setCaption(id: string, caption: Caption): Promise<Video | undefined>;
+  /** Removes the caption of a language (none is fine); the video as it now is, or undefined if there is none. */
+  removeCaption(id: string, language: string, updatedAt: string): Promise<Video | undefined>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
 }
 
 const COLUMNS = 'id, owner, title, description, visibility, allowed_users, allowed_groups, status, progress, failure_reason, duration_seconds, renditions, source, created_at, updated_at, has_storyboard';
+/** What is read: captions too, which only setCaption and removeCaption write (a whole-record put keeps them). */
+const READ = `${COLUMNS}, captions`;
 
 /** The fields an owner changes (PATCH /v1/videos/:id), and when. */
 export type VideoChanges = Partial<Pick<Video, 'title' | 'description' | 'visibility' | 'allowedUsers' | 'allowedGroups'>> & { updatedAt: string };
@@ -48,7 +54,7 @@ const CHANGE_COLUMNS = { title: 'title', description: 'description', visibility:
 
 interface Row {
   id: string; owner: string; title: string; description: string; visibility: string; allowed_users: string[]; allowed_groups: string[]; status: string; progress: number;
-  failure_reason: string | null; duration_seconds: number | null; renditions: unknown; source: unknown; created_at: Date; updated_at: Date;
+  failure_reason: string | null; duration_seconds: number | null; renditions: unknown; source: unknown; captions: unknown; created_at: Date; updated_at: Date;
   has_storyboard: boolean;
 }
 
@@ -66,6 +72,7 @@ const toVideo = (row: Row): Video => videoSchema.parse({
   ...(row.duration_seconds === null ? {} : { durationSeconds: row.duration_seconds }),
   renditions: row.renditions,
   ...(row.source === null ? {} : { source: row.source }),
+  captions: row.captions,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
   ...(row.has_storyboard ? { hasStoryboard: true } : {}),
@@ -101,7 +108,7 @@ function storeOn(db: Queryable, withOwnerLock: OwnerLock): VideoStore {
   return {
     async get(id) {
       if (!VIDEO_ID.test(id)) return undefined;
-      return (await rows(`SELECT ${COLUMNS} FROM videos WHERE id = $1`, [id]))[0];
+      return (await rows(`SELECT ${READ} FROM videos WHERE id = $1`, [id]))[0];
     },
     async put(video) {
       await rows(`INSERT INTO videos (${COLUMNS}) VALUES (${PLACEHOLDERS}) ON CONFLICT (id) DO UPDATE SET ${UPDATE_ALL}`, values(video));
@@ -112,10 +119,10 @@ function storeOn(db: Queryable, withOwnerLock: OwnerLock): VideoStore {
     async patch(id, changes) {
       const fields = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof VideoChanges, unknown][];
       const set = fields.map(([field], i) => `${CHANGE_COLUMNS[field]} = $${i + 2}`).join(', ');
-      return (await rows(`UPDATE videos SET ${set} WHERE id = $1 RETURNING ${COLUMNS}`, [id, ...fields.map(([, value]) => value)]))[0];
+      return (await rows(`UPDATE videos SET ${set} WHERE id = $1 RETURNING ${READ}`, [id, ...fields.map(([, value]) => value)]))[0];
     },
     async remove(id) {
-      return (await rows(`DELETE FROM videos WHERE id = $1 RETURNING ${COLUMNS}`, [id])).length > 0;
+      return (await rows(`DELETE FROM videos WHERE id = $1 RETURNING ${READ}`, [id])).length > 0;
     },
     page(scope, { limit, after, status, expiredBefore }) {
       const params: unknown[] = [expiredBefore, limit];
@@ -127,13 +134,23 @@ function storeOn(db: Queryable, withOwnerLock: OwnerLock): VideoStore {
         scoped = `owner <> ${user} AND (allowed_users @> ARRAY[${user}]::text[] OR allowed_groups && ${param(scope.sharedWith.groups)}::text[])`;
       }
       const cursor = after ? `AND (created_at, id COLLATE "C") < (${param(after.createdAt)}::timestamptz, ${param(after.id)}::text)` : '';
-      return rows(`SELECT ${COLUMNS} FROM videos WHERE ${scoped} AND ${status ? STATUS_FILTER[status] : '$1::timestamptz IS NOT NULL'} ${cursor}
+      return rows(`SELECT ${READ} FROM videos WHERE ${scoped} AND ${status ? STATUS_FILTER[status] : '$1::timestamptz IS NOT NULL'} ${cursor}
         ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT $2`, params);
     },
     createdSince(owner, since) {
-      return rows(`SELECT ${COLUMNS} FROM videos WHERE owner = $1 AND created_at >= $2 ORDER BY created_at`, [owner, since]);
+      return rows(`SELECT ${READ} FROM videos WHERE owner = $1 AND created_at >= $2 ORDER BY created_at`, [owner, since]);
     },
     withOwnerLock,
+    async setCaption(id, caption) {
+      return (await rows(`UPDATE videos SET captions = (SELECT jsonb_agg(c ORDER BY c->>'language') FROM (
+          SELECT c FROM jsonb_array_elements(captions) c WHERE c->>'language' <> $2 UNION ALL SELECT $3::jsonb) kept(c)), updated_at = $4
+        WHERE id = $1 RETURNING ${READ}`, [id, caption.language, JSON.stringify(caption), caption.updatedAt]))[0];
+    },
+    async removeCaption(id, language, updatedAt) {
+      return (await rows(`UPDATE videos SET captions = COALESCE((SELECT jsonb_agg(c) FROM jsonb_array_elements(captions) c WHERE c->>'language' <> $2), '[]'),
+          updated_at = CASE WHEN captions @> jsonb_build_array(jsonb_build_object('language', $2::text)) THEN $3::timestamptz ELSE updated_at END
+        WHERE id = $1 RETURNING ${READ}`, [id, language, updatedAt]))[0];
+    },
     async ping() {
       await rows('SELECT 1 FROM videos LIMIT 0', []);
     },

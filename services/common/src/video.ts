@@ -51,11 +51,14 @@ export const videoSchema = z.object({
       partSize: z.number().int().positive().optional(),
     })
     .optional(),
+  /** WebVTT captions, one per language, sorted by tag: bytes under videos/<id>/captions/<language>.vtt. */
+  captions: z.array(z.object({ language: z.string(), label: z.string(), updatedAt: z.string() })).default([]),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 
 export type Video = z.infer<typeof videoSchema>;
+export type Caption = Video['captions'][number];
 /** A video as written: fields with defaults (description, sharing, progress, renditions) may be left out. */
 export type VideoInput = z.input<typeof videoSchema>;
 export type Rendition = z.infer<typeof renditionSchema>;
@@ -72,6 +75,8 @@ export const videoKeys = {
   prefix: (id: string) => `videos/${id}/`,
   hlsPrefix: (id: string) => `videos/${id}/hls/`,
   master: (id: string) => `videos/${id}/hls/master.m3u8`,
+  /** Outside hls/: a new transcode replaces what is under hls/, not an owner's captions. */
+  caption: (id: string, language: string) => `videos/${id}/captions/${language}.vtt`,
   source: (id: string) => `uploads/${id}/source`,
   uploadPrefix: (id: string) => `uploads/${id}/`,
 };

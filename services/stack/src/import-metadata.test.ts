@@ -16,7 +16,7 @@ describe('vidgate import-metadata', () => {
     const tag = randomBytes(4).toString('hex');
     const objects = memoryObjectStore();
     const record = (id: string, title: string): Video => ({
-      id, owner: `owner-${tag}`, title, description: '', visibility: 'private', allowedUsers: ['bob'], allowedGroups: [], status: 'ready', progress: 1, durationSeconds: 12,
+      id, owner: `owner-${tag}`, title, description: '', visibility: 'private', allowedUsers: ['bob'], allowedGroups: [], status: 'ready', progress: 1, durationSeconds: 12, captions: [],
       renditions: [{ kind: 'video', name: '360p', width: 640, height: 360, bandwidth: 800_000 }], createdAt: '2026-01-02T03:04:05.678Z', updatedAt: '2026-01-02T03:04:06.000Z',
     });
     const a = record(`a-${tag}`, 'first');

@@ -19,7 +19,7 @@ async function video(fields: Partial<Video>): Promise<Video> {
   const now = new Date().toISOString();
   const v: Video = {
     id: `at-${randomBytes(4).toString('hex')}`, owner: 'olga', title: 't', description: '', visibility: 'private', allowedUsers: [], allowedGroups: [], status: 'uploading', progress: 0,
-    renditions: [], source: { fileName: 'a.mp4', contentType: 'video/mp4', size: 1234 }, createdAt: now, updatedAt: now, ...fields,
+    renditions: [], captions: [], source: { fileName: 'a.mp4', contentType: 'video/mp4', size: 1234 }, createdAt: now, updatedAt: now, ...fields,
   };
   await videos.create(v);
   return v;

@@ -84,7 +84,7 @@ function expectDocumented(res: request.Response, method: string, path: string) {
 }
 
 const videoOf = (id: string, fields: Partial<Video>): Video => ({
-  id, owner: 'alice', title: id, description: '', visibility: 'private', allowedUsers: [], allowedGroups: [], status: 'ready', progress: 1, renditions: [],
+  id, owner: 'alice', title: id, description: '', visibility: 'private', allowedUsers: [], allowedGroups: [], status: 'ready', progress: 1, renditions: [], captions: [],
   createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', ...fields,
 });
 
@@ -169,6 +169,23 @@ describe('responses of the app match the document', () => {
     expect(res.status).toBe(200);
     expect(document.paths?.['/v1/storyboards/{id}.vtt']?.get?.responses?.[200]?.content).toHaveProperty(res.headers['content-type']!.split(';')[0]!);
     expectDocumented(await request(app).get(signer.signPath('/v1/storyboards/ready1.vtt', nowSeconds() + 60)), 'get', '/v1/storyboards/{id}.vtt');
+  });
+
+  it.each([
+    ['put', '/v1/videos/ready1/captions/en', 'text/vtt', 'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHi\n'],
+    ['put', '/v1/videos/ready1/captions/en?label=Mine', 'text/vtt', 'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHi\n'],
+    ['put', '/v1/videos/ready1/captions/de', 'text/vtt', 'not WebVTT'],
+    ['put', '/v1/videos/ready1/captions/de', 'text/plain', 'WEBVTT\n'],
+    ['put', '/v1/videos/ready1/captions/no_tag', 'text/vtt', 'WEBVTT\n'],
+    ['put', '/v1/videos/processing1/captions/en', 'text/vtt', 'WEBVTT\n'],
+    ['put', '/v1/videos/bobs/captions/en', 'text/vtt', 'WEBVTT\n'],
+    ['get', '/v1/videos/ready1/captions', '', ''],
+    ['get', '/v1/videos/nope/captions', '', ''],
+    ['delete', '/v1/videos/ready1/captions/en', '', ''],
+  ])('%s %s (%s)', async (method, target, type, body) => {
+    const path = target.replace(/\/v1\/videos\/[^/]+/, '/v1/videos/{id}').replace(/captions\/[^?]+(\?.*)?$/, 'captions/{language}');
+    const req = request(app)[method as 'put'](target).set('Authorization', alice);
+    expectDocumented(await (type ? req.set('Content-Type', type).send(body) : req), method, path);
   });
 
   const admin = bearer('ops', 'admin');

@@ -3,6 +3,7 @@ import type { AuthConfig } from '../auth-config.ts';
 import { MAX_PAGE, VIEWS } from '../routes/videos.ts';
 import { ref, schemas, videoIdSchema } from './schemas.ts';
 import { auditPath } from './audit-operation.ts';
+import { captionPaths } from './caption-operations.ts';
 
 const bearer = [{ bearerAuth: [] }];
 const json = (schema: SchemaObject | ReferenceObject) => ({ 'application/json': { schema } });
@@ -152,6 +153,7 @@ function paths(config: AuthConfig): PathsObject {
         responses: responses({ 200: ok('signed URLs', ref('Playback')) }, [400, 401, 403, 404, 409, 502]),
       },
     },
+    ...captionPaths,
     '/v1/hls/{id}/{rest}': { get: hlsPlaylist(config.signing.mode) },
     '/v1/storyboards/{id}.vtt': { get: storyboard(config.signing.mode) },
     '/v1/proxy/videos/{id}/{rest}': {

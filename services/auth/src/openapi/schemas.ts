@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { MAX_SIGNED_KEY_LENGTH } from '../routes/sign.ts';
 import { patchBody } from '../routes/videos.ts';
 import { ERROR_CODES } from '@vidgate/common/errors';
+import { captionSchemas } from './caption-operations.ts';
 import { VIDEO_ID } from '@vidgate/common/video';
 
 /**
@@ -133,6 +134,7 @@ export const schemas = (config: AuthConfig) => ({
     properties: { parts: { type: 'array', items: { type: 'object', properties: { partNumber: { type: 'integer', minimum: 1, maximum: 10_000 }, etag: { type: 'string', minLength: 1 } }, required: ['partNumber', 'etag'] } } },
   },
   CompletedUpload: closed({ videoId: videoIdSchema, status: { const: 'uploading' }, statusUrl: url }),
+  ...captionSchemas,
   DemoToken: closed({ token: string, sub: string, expiresIn: positiveInteger }),
   SignInConfig: closed({
     oidc: { oneOf: [{ type: 'null' }, closed({ issuer: { type: 'string', format: 'uri' }, clientId: string, scope: string })], description: 'the identity provider and the pages\' public client (authorization code + PKCE); null: none for the pages' },

@@ -49,7 +49,7 @@ const trail = async (filter: { actor?: string; videoId?: string }) => (await aud
 const CLIENT = { 'X-Forwarded-For': '198.51.100.23', 'User-Agent': 'AuditTestPlayer/2.0' };
 
 const video = (id: string, fields: Partial<Video> = {}): Video => ({
-  id, owner: 'studio', title: id, description: '', visibility: 'public', allowedUsers: [], allowedGroups: [], status: 'ready', progress: 1, durationSeconds: 12, renditions: [],
+  id, owner: 'studio', title: id, description: '', visibility: 'public', allowedUsers: [], allowedGroups: [], status: 'ready', progress: 1, durationSeconds: 12, renditions: [], captions: [],
   createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', ...fields,
 });
 

@@ -7,6 +7,7 @@ import type { ObjectStore } from '@vidgate/common/object-store';
 import { nowSeconds, type UrlSigner } from '@vidgate/common/url-signer';
 import { videoKeys } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
+import { captionsVersion, subtitleLanguageOf, subtitlePlaylist, subtitlePlaylistKey, withSubtitles } from '../captions/subtitles.ts';
 import { rewritePlaylist } from '../hls/rewrite-playlist.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Cache } from '../videos/cache.ts';
@@ -52,19 +53,24 @@ export function hlsRoutes(deps: { config: AuthConfig; signer: UrlSigner; videos:
     const video = await videos.get(id);
     if (!video || video.status !== 'ready') throw new AppError('video_not_found', `no playable video ${id}`);
     const prefix = videoKeys.hlsPrefix(id);
-    const playlistKey = prefix + relative;
+    // Subtitle playlists are made from the caption list, not stored; the master names the captions.
+    const language = subtitleLanguageOf(relative);
+    const caption = video.captions.find((c) => c.language === language);
+    if (language !== undefined && !caption) throw new AppError('not_found', `video ${id} has no captions in ${language}`);
+    const playlistKey = caption ? subtitlePlaylistKey(id, caption.language) : prefix + relative;
+    const master = playlistKey === videoKeys.master(id);
     const exp = mediaExpiry(nowSeconds(), video.durationSeconds ?? 0, config.playback);
 
     let hit = true;
-    const signed = await cache.getOrLoad(`signed:${playlistKey}:${exp}`, async () => {
+    const signed = await cache.getOrLoad(`signed:${playlistKey}:${exp}${master ? captionsVersion(video.captions) : ''}`, async () => {
       hit = false;
-      const stored = await cache.getOrLoad(`stored:${playlistKey}`, () => objects.getText(playlistKey));
+      const stored = caption ? subtitlePlaylist(caption.language, video.durationSeconds ?? 0) : await cache.getOrLoad(`stored:${playlistKey}`, () => objects.getText(playlistKey));
       if (stored === undefined) return undefined;
       const counted = { media: 0, playlist: 0 };
       const rewritten = rewritePlaylist({
-        text: stored,
+        text: master ? withSubtitles(stored, video.captions) : stored,
         playlistKey,
-        videoPrefix: prefix,
+        videoPrefix: caption ? videoKeys.prefix(id) : prefix,
         pathFor: (key, kind) => (kind === 'media' ? `/media/${key}` : `${HLS_PREFIX}${id}/${key.slice(prefix.length)}`),
         signPaths: (paths) => {
           for (const path of paths) counted[path.startsWith('/media/') ? 'media' : 'playlist']++;

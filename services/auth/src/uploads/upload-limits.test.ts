@@ -12,7 +12,7 @@ let n = 0;
 function video(hoursAgo: number, status: Video['status'], size = GB, failureReason?: string): Video {
   const at = new Date(NOW - hoursAgo * HOUR).toISOString();
   return {
-    id: `v${n++}`, owner: 'alice', title: 't', description: '', visibility: 'private', allowedUsers: [], allowedGroups: [], status, progress: 0, renditions: [],
+    id: `v${n++}`, owner: 'alice', title: 't', description: '', visibility: 'private', allowedUsers: [], allowedGroups: [], status, progress: 0, renditions: [], captions: [],
     source: { fileName: 'a.mp4', contentType: 'video/mp4', size }, createdAt: at, updatedAt: at, ...(failureReason ? { failureReason } : {}),
   };
 }

@@ -10,6 +10,14 @@ import type { Cache } from './cache.ts';
  */
 export function cachedVideoStore(inner: VideoStore, cache: Cache): VideoStore {
   const key = (id: string) => `video:${id}`;
+  /** A write's result, once the cached copy it changed is dropped. */
+  const dropping = async <T>(id: string, write: Promise<T>): Promise<T> => {
+    try {
+      return await write;
+    } finally {
+      cache.delete(key(id));
+    }
+  };
   return {
     async get(id) {
       const cached = cache.get<Video>(key(id));
@@ -33,6 +41,8 @@ export function cachedVideoStore(inner: VideoStore, cache: Cache): VideoStore {
       cache.delete(key(id));
       return removed;
     },
+    setCaption: (id, caption) => dropping(id, inner.setCaption(id, caption)),
+    removeCaption: (id, language, updatedAt) => dropping(id, inner.removeCaption(id, language, updatedAt)),
     page: (scope, page) => inner.page(scope, page),
     createdSince: (owner, since) => inner.createdSince(owner, since),
     withOwnerLock: (owner, work) => inner.withOwnerLock(owner, work),

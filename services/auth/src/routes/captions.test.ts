@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { unitDatabase } from '../../../../test/support/unit-database-context.ts';
+import { createAuditLog } from '@vidgate/common/audit';
+import { createPool } from '@vidgate/common/database/pool';
+import { createLogger } from '@vidgate/common/logger';
+import { memoryObjectStore } from '@vidgate/common/memory-object-store';
+import { createUrlSigner, nowSeconds } from '@vidgate/common/url-signer';
+import { videoKeys, type VideoInput } from '@vidgate/common/video';
+import { createVideoStore } from '@vidgate/common/video-store';
+import { createApp } from '../app.ts';
+import { loadAuthConfig } from '../auth-config.ts';
+import { MAX_CAPTION_BYTES } from '../captions/webvtt.ts';
+import { issueToken, type Principal } from '../jwt.ts';
+import type { UploadStorage } from '../uploads/upload-storage.ts';
+
+// The caption routes and what playback makes of them, against the unit project's PostgreSQL.
+const config = loadAuthConfig({ VIDGATE_LOG_LEVEL: 'silent', VIDGATE_SIGNING_KEYS: 'k1:captions-test-signing-key-0123456789abcdefgh', VIDGATE_JWT_SECRET: 'captions-test-jwt-secret-0123456789abcdefghij' });
+const pool = createPool(unitDatabase());
+afterAll(() => pool.end());
+const videos = createVideoStore(pool);
+const objects = memoryObjectStore();
+const audit = createAuditLog(pool);
+const app = createApp(config, { store: objects, videos, uploads: {} as UploadStorage, audit, logger: createLogger({ name: 'test', level: 'silent' }) });
+const signer = createUrlSigner(config.signing);
+
+const tag = randomBytes(4).toString('hex');
+const user = (name: string, extra: Partial<Principal> = {}) => `Bearer ${issueToken(config.jwt, { sub: `${name}-${tag}`, role: 'user', premium: false, ...extra })}`;
+const alice = user('alice');
+const bob = user('bob');
+const carol = user('carol');
+const admin = user('ops', { role: 'admin' });
+const VTT = 'WEBVTT\n\n00:00:02.000 --> 00:00:04.000\nHello\n';
+const MASTER = '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\n360p/index.m3u8\n';
+
+let n = 0;
+/** Alice's video, shared with Bob, ready unless told. */
+async function aliceVideo(fields: Partial<VideoInput> = {}): Promise<string> {
+  const id = `c${n++}-${tag}`;
+  const at = new Date().toISOString();
+  await videos.create({ id, owner: `alice-${tag}`, title: id, visibility: 'private', allowedUsers: [`bob-${tag}`], status: 'ready', progress: 1, durationSeconds: 12, createdAt: at, updatedAt: at, ...fields });
+  await objects.putText(videoKeys.master(id), MASTER, 'application/vnd.apple.mpegurl');
+  return id;
+}
+const put = (id: string, language: string, who: string | undefined, body = VTT, type = 'text/vtt') => {
+  const req = request(app).put(`/v1/videos/${id}/captions/${language}`).set('Content-Type', type);
+  return (who ? req.set('Authorization', who) : req).send(body);
+};
+const master = async (id: string) => (await request(app).get(signer.signPath(`/v1/hls/${id}/master.m3u8`, nowSeconds() + 60))).text;
+
+describe('who may add, list and remove captions (services/auth/src/videos/access.ts)', () => {
+  const tokens = { alice, admin, bob, carol, nobody: undefined };
+  it.each([
+    ['the owner', 'alice', 201, 200, 204],
+    ['an admin', 'admin', 201, 200, 204],
+    ['a viewer it is shared with', 'bob', 403, 403, 403],
+    ['anyone else', 'carol', 404, 404, 404],
+    ['nobody signed in', 'nobody', 401, 401, 401],
+  ] as const)('%s (%s): PUT %s, GET %s, DELETE %s', async (_who, name, putStatus, getStatus, deleteStatus) => {
+    const token = tokens[name];
+    const id = await aliceVideo();
+    expect((await put(id, 'en', token)).status).toBe(putStatus);
+    const list = request(app).get(`/v1/videos/${id}/captions`);
+    expect((await (token ? list.set('Authorization', token) : list)).status).toBe(getStatus);
+    const remove = request(app).delete(`/v1/videos/${id}/captions/en`);
+    expect((await (token ? remove.set('Authorization', token) : remove)).status).toBe(deleteStatus);
+  });
+
+  it('a refused change is in the audit trail', async () => {
+    const id = await aliceVideo();
+    await put(id, 'en', bob);
+    const events = (await audit.query({ videoId: id, limit: 10 })).events;
+    expect(events.map((e) => [e.action, e.actor, e.detail])).toEqual([['video.refused', `bob-${tag}`, { reason: 'forbidden' }]]);
+  });
+});
+
+describe('a caption file', () => {
+  it.each([
+    ['not WebVTT', 'en', 'Hello\n', 'text/vtt', 400, 'caption_invalid'],
+    ['a cue ending before it starts', 'en', 'WEBVTT\n\n00:00:04.000 --> 00:00:02.000\nx\n', 'text/vtt', 400, 'caption_invalid'],
+    ['not a language tag', 'english_US', VTT, 'text/vtt', 400, 'bad_request'],
+    ['another content type', 'en', VTT, 'text/plain', 415, 'unsupported_media_type'],
+    ['another charset', 'en', VTT, 'text/vtt; charset=iso-8859-1', 415, 'unsupported_media_type'],
+    ['too large', 'en', `${VTT}\n${'NOTE x\n\n'.repeat(MAX_CAPTION_BYTES / 8)}`, 'text/vtt', 413, 'payload_too_large'],
+  ])('is refused when %s', async (_what, language, body, type, status, code) => {
+    const id = await aliceVideo();
+    const res = await put(id, language, alice, body, type);
+    expect([res.status, res.body.error]).toEqual([status, code]);
+    expect(await objects.getText(videoKeys.caption(id, 'en'))).toBeUndefined();
+  });
+
+  it('is refused for a video not ready yet (409) and with an unknown parameter (400)', async () => {
+    expect((await put(await aliceVideo({ status: 'processing', durationSeconds: undefined }), 'en', alice)).body.error).toBe('video_not_ready');
+    const res = await request(app).put(`/v1/videos/${await aliceVideo()}/captions/en?lable=x`).set('Authorization', alice).set('Content-Type', 'text/vtt').send(VTT);
+    expect([res.status, res.body.message]).toEqual([400, 'unknown parameter lable (label)']);
+  });
+});
+
+describe('captions from upload to the signed master', () => {
+  it('are stored mapped onto the segments, listed, named by the master at once (not a cached copy), and removed', async () => {
+    const id = await aliceVideo();
+    expect(await master(id)).not.toContain('SUBTITLES');
+
+    const added = await request(app).put(`/v1/videos/${id}/captions/en-us?label=English%20(CC)`).set('Authorization', alice).set('Content-Type', 'text/vtt; charset=utf-8').send(VTT);
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ language: 'en-US', label: 'English (CC)' });
+    // No segment to read in the memory store: ffmpeg's start, 1.4 s.
+    expect(await objects.getText(videoKeys.caption(id, 'en-US'))).toBe('WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:126000,LOCAL:00:00:00.000\n\n00:00:02.000 --> 00:00:04.000\nHello\n');
+    expect((await put(id, 'de', alice)).status).toBe(201);
+    const hallo = 'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHallo\n';
+    expect((await put(id, 'de', alice, hallo)).status).toBe(200);
+
+    const list = await request(app).get(`/v1/videos/${id}/captions`).set('Authorization', alice);
+    expect(list.body.captions.map((c: { language: string; label: string }) => `${c.language} ${c.label}`)).toEqual(['de German', 'en-US English (CC)']);
+
+    const signed = await master(id);
+    expect(signed).toMatch(/^#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="en-US",NAME="English \(CC\)",AUTOSELECT=YES,DEFAULT=NO,URI="\/v1\/hls\/[^/]+\/captions\/en-US\.m3u8\?[^"]+"$/m);
+    expect(signed).toMatch(/^#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360,SUBTITLES="subs"$/m);
+    const subtitleUrl = /URI="(\/v1\/hls\/[^"]+\/en-US\.m3u8\?[^"]+)"/.exec(signed)![1]!;
+    const subtitles = await request(app).get(subtitleUrl);
+    expect(subtitles.status).toBe(200);
+    expect(subtitles.text).toMatch(new RegExp(`^#EXTINF:12\\.000,\\n/media/videos/${id}/captions/en-US\\.vtt\\?`, 'm'));
+
+    expect((await request(app).delete(`/v1/videos/${id}/captions/EN-us`).set('Authorization', alice)).status).toBe(204);
+    expect(await objects.getText(videoKeys.caption(id, 'en-US'))).toBeUndefined();
+    expect(await master(id)).not.toContain('LANGUAGE="en-US"');
+    expect((await request(app).get(subtitleUrl)).status).toBe(404);
+    // Removing what is not there is fine, and not recorded again.
+    expect((await request(app).delete(`/v1/videos/${id}/captions/en-US`).set('Authorization', alice)).status).toBe(204);
+
+    const trail = (await audit.query({ videoId: id, limit: 10 })).events.reverse().map((e) => [e.action, e.detail]);
+    expect(trail).toEqual([
+      ['caption.added', { language: 'en-US', label: 'English (CC)', bytes: VTT.length, cues: 1, replaced: false }],
+      ['caption.added', { language: 'de', label: 'German', bytes: VTT.length, cues: 1, replaced: false }],
+      ['caption.added', { language: 'de', label: 'German', bytes: hallo.length, cues: 1, replaced: true }],
+      ['caption.removed', { language: 'en-US', label: 'English (CC)' }],
+    ]);
+  });
+
+  it('go with the video when it is deleted', async () => {
+    const id = await aliceVideo();
+    await put(id, 'fr', alice);
+    expect((await request(app).delete(`/v1/videos/${id}`).set('Authorization', alice)).status).toBe(204);
+    expect(await objects.getText(videoKeys.caption(id, 'fr'))).toBeUndefined();
+    expect((await request(app).get(`/v1/videos/${id}/captions`).set('Authorization', alice)).status).toBe(404);
+  });
+});

@@ -1,0 +1,106 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { AuditLog } from '@vidgate/common/audit';
+import { AppError } from '@vidgate/common/errors';
+import type { ObjectStore } from '@vidgate/common/object-store';
+import { videoKeys, type Video } from '@vidgate/common/video';
+import type { VideoStore } from '@vidgate/common/video-store';
+import type { AuthConfig } from '../auth-config.ts';
+import { captionLabel, captionLanguage } from '../captions/language.ts';
+import { presentationStart } from '../captions/subtitles.ts';
+import { MAX_CAPTION_BYTES, parseCaptionFile, withTimestampMap } from '../captions/webvtt.ts';
+import { auditRefusals, requester } from '../http/audit-request.ts';
+import { authenticate } from '../http/authenticate.ts';
+import { assertMayEditCaptions } from '../videos/access.ts';
+
+/** Where ffmpeg's MPEG-TS muxer starts (1.4 s at 90 kHz): the mapping used when the first segment cannot be read. */
+const FFMPEG_TS_START = 126_000;
+const CAPTION = '/v1/videos/:id/captions/:language';
+
+/** The caption list as the API shows it. */
+const listed = (video: Video) => ({ captions: video.captions.map(({ language, label, updatedAt }) => ({ language, label, updatedAt })) });
+
+/** Only WebVTT, in UTF-8 (a charset, if named, must be that). */
+function assertWebVtt(req: Request): void {
+  if (!req.is('text/vtt')) throw new AppError('unsupported_media_type', 'send the caption file as Content-Type: text/vtt');
+  const charset = /;\s*charset="?([^";\s]+)/i.exec(req.get('content-type') ?? '')?.[1];
+  if (charset && !/^utf-?8$/i.test(charset)) throw new AppError('unsupported_media_type', 'a caption file must be UTF-8');
+}
+
+/**
+ * Captions of a video, managed by its owner or an admin:
+ *   PUT    /v1/videos/:id/captions/:language?label=…  (WebVTT body) adds or replaces one
+ *   GET    /v1/videos/:id/captions                      lists them
+ *   DELETE /v1/videos/:id/captions/:language            removes one
+ * The file is stored at videos/<id>/captions/<language>.vtt with a timestamp
+ * mapping for HLS; the master playlist names each caption as a subtitles rendition.
+ */
+export function captionRoutes(deps: { config: AuthConfig; videos: VideoStore; objects: ObjectStore; audit: AuditLog }): Router {
+  const { config, videos, objects, audit } = deps;
+  const router = Router();
+  const signedIn = authenticate(config.jwt);
+  const vtt = express.raw({ type: () => true, limit: MAX_CAPTION_BYTES });
+
+  /** The video of :id, if the caller may edit its captions. */
+  const managed = async (req: Request): Promise<Video> => {
+    const id = req.params.id as string;
+    const video = await videos.get(id);
+    if (!video) throw new AppError('video_not_found', `no video ${id}`);
+    assertMayEditCaptions(video, req.principal, config.playback);
+    return video;
+  };
+
+  router.get('/v1/videos/:id/captions', signedIn, async (req, res) => {
+    res.set('Cache-Control', 'private, no-store').json(listed(await managed(req)));
+  });
+
+  // Checked before the body is read: who, which language, which video, what type.
+  const checked = async (req: Request, res: Response, next: NextFunction) => {
+    const unknown = Object.keys(req.query).filter((name) => name !== 'label');
+    if (unknown.length > 0) throw new AppError('bad_request', `unknown parameter ${unknown.join(', ')} (label)`);
+    const language = captionLanguage(req.params.language as string);
+    const label = captionLabel(req.query.label, language);
+    const video = await managed(req);
+    // Cue times are mapped onto the published segments: there must be some.
+    if (video.status !== 'ready') throw new AppError('video_not_ready', `video ${video.id} is ${video.status}: captions are added once it is ready`);
+    assertWebVtt(req);
+    res.locals.caption = { video, language, label };
+    next();
+  };
+
+  router.put(CAPTION, signedIn, checked, vtt, async (req, res) => {
+    const { video, language, label } = res.locals.caption as { video: Video; language: string; label: string };
+    const { text, cues } = parseCaptionFile(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+    let start = await presentationStart(objects, video.id);
+    if (start === undefined) {
+      req.log?.warn({ videoId: video.id }, 'first segment unreadable: captions mapped to the MPEG-TS default start');
+      start = FFMPEG_TS_START;
+    }
+    const key = videoKeys.caption(video.id, language);
+    await objects.putText(key, withTimestampMap(text, start), 'text/vtt; charset=utf-8');
+    const caption = { language, label, updatedAt: new Date().toISOString() };
+    const changed = await videos.setCaption(video.id, caption);
+    if (!changed) {
+      // Deleted meanwhile: nothing of it may stay behind.
+      await objects.removeAll(key);
+      throw new AppError('video_not_found', `no video ${video.id}`);
+    }
+    const replaced = video.captions.some((c) => c.language === language);
+    await audit.record({ ...requester(req), action: 'caption.added', videoId: video.id, detail: { language, label, bytes: (req.body as Buffer).length, cues, replaced } });
+    res.status(replaced ? 200 : 201).set('Cache-Control', 'no-store').json(caption);
+  });
+
+  /** Removes the record's entry first (playlists stop naming it), then the file; 204 also when there was none. */
+  router.delete(CAPTION, signedIn, async (req, res) => {
+    const language = captionLanguage(req.params.language as string);
+    const video = await managed(req);
+    const changed = await videos.removeCaption(video.id, language, new Date().toISOString());
+    await objects.removeAll(videoKeys.caption(video.id, language));
+    const removed = video.captions.find((c) => c.language === language);
+    if (changed && removed) await audit.record({ ...requester(req), action: 'caption.removed', videoId: video.id, detail: { language, label: removed.label } });
+    res.set('Cache-Control', 'no-store').status(204).end();
+  });
+
+  // A refused change goes into the trail, as for the video's own changes.
+  router.use(CAPTION, auditRefusals(audit, 'video.refused'));
+  return router;
+}
