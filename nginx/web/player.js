@@ -28,6 +28,8 @@
     status(`asking for playback of "${videoId}"`);
     const playback = await window.vidgate.call(`/v1/videos/${encodeURIComponent(videoId)}/playback`);
     video.poster = playback.posterUrl;
+    // Seek thumbnails are an extra: without them the video still plays.
+    window.vidgateStoryboard.show(video, playback).catch((err) => console.warn(err.message));
     if (!nativeOnly) return playWithHlsJs(playback, videoId);
     video.src = playback.masterUrl; // Safari plays signed HLS natively
     video.play().catch(() => {});

@@ -29,14 +29,15 @@ export const workerHost = (leaseOwner: string | null): string => (leaseOwner ?? 
 
 /**
  * The video's published objects against what its playlists name: every key the
- * master and variant playlists reference (and the poster) must be there, and
+ * master and variant playlists reference (and the poster, the storyboard and its sheets) must be there, and
  * nothing else: a retried or doubled publish would leave extra or missing keys.
  */
 export async function packageProblems(videoId: string): Promise<{ missing: string[]; extra: string[] }> {
   const prefix = videoKeys.hlsPrefix(videoId);
   const stored = new Set((await hlsObjectEtags(videoId)).map((o) => o.key));
-  const named = new Set(['master.m3u8', 'poster.jpg']);
+  const named = new Set(['master.m3u8', 'poster.jpg', 'storyboard.vtt']);
   const read = async (key: string) => (await getObject(prefix + key)).toString('utf8');
+  for (const [, sheet] of (await read('storyboard.vtt')).matchAll(/^(storyboard-\d+\.jpg)#xywh=/gm)) named.add(sheet!);
   for (const { uri: variant } of playlistUris(await read('master.m3u8'))) {
     named.add(variant);
     for (const { uri } of playlistUris(await read(variant))) named.add(posix.join(posix.dirname(variant), uri));

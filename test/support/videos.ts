@@ -69,6 +69,8 @@ export interface Playback {
   videoId: string;
   masterUrl: string;
   posterUrl: string;
+  /** When the video has seek thumbnails: its signed WebVTT storyboard. */
+  storyboardUrl?: string;
   expiresAt: string;
   durationSeconds: number;
   renditions: { name: string; width: number; height: number; bandwidth: number }[];

@@ -24,7 +24,7 @@ const DEMO_SECONDS = 12;
  * sources and the ffmpeg build. A change to either packages the demo again,
  * so tests never check an older transcoder's output.
  */
-const PACKAGING_SOURCES = ['ffmpeg-args', 'finish-master', 'hls-command', 'ladder', 'package-hls', 'poster', 'test-video'];
+const PACKAGING_SOURCES = ['ffmpeg-args', 'finish-master', 'hls-command', 'ladder', 'package-hls', 'poster', 'storyboard', 'storyboard-plan', 'test-video'];
 const DEMO_PACKAGE = resolve(CACHE_DIR, `demo-video-${packagingFingerprint()}`);
 /** What the package holds (renditions, duration), written once it is complete. */
 const DEMO_MANIFEST = `${DEMO_PACKAGE}.json`;
@@ -88,7 +88,7 @@ export async function seedDemoVideo(config: Config, say: Progress): Promise<void
     // Written again on every start: the package may have been made anew.
     await createVideoStore(pool).put({
       id: DEMO_VIDEO_ID, owner: DEMO_OWNER, title: 'Vidgate demo: test pattern and tone', visibility: 'public', allowedUsers: [],
-      status: 'ready', progress: 1, durationSeconds, renditions, createdAt: now, updatedAt: now,
+      status: 'ready', progress: 1, durationSeconds, renditions, hasStoryboard: files.includes('storyboard.vtt'), createdAt: now, updatedAt: now,
     });
   } finally {
     await pool.end();
