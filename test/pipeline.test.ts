@@ -68,7 +68,7 @@ describe('an uploaded video', () => {
     expect(seen).not.toContain('failed');
     expect(video.progress).toBe(1);
     expect(video.durationSeconds).toBeCloseTo(4, 0);
-    expect(video.renditions).toEqual([expect.objectContaining({ width: 320, height: 180 })]);
+    expect(video.renditions).toEqual([expect.objectContaining({ kind: 'video', width: 320, height: 180 }), expect.objectContaining({ kind: 'audio', name: 'audio' })]);
     expect((await hlsObjectEtags(id)).map((o) => o.key)).toContain('master.m3u8');
 
     const pb = await playback(id, owner);

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET, rootClient } from './support/media-fixtures.ts';
 import { playedSeconds } from './support/pipeline.ts';
@@ -104,5 +106,39 @@ describe('the playlists a client fetches', () => {
     expect(failures).toEqual([]);
     expect(received).toBeGreaterThan(0);
     expect(received).toBe(stored);
+  });
+});
+
+describe('the audio-only variant, for links too slow for any picture', () => {
+  const run = promisify(execFile);
+  /** The master's last variant: its EXT-X-STREAM-INF line and its signed URI. */
+  async function audioVariant(): Promise<{ attributes: string; uri: string }> {
+    const lines = (await fetchPlaylist(pb.masterUrl)).text.split('\n').map((l) => l.trim());
+    const at = lines.findLastIndex((l) => l.startsWith('#EXT-X-STREAM-INF:'));
+    return { attributes: lines[at]!, uri: variantUris(lines.join('\n')).at(-1)! };
+  }
+
+  it('is the master\'s last variant: AAC, no resolution, as the playback says, and signed like every other URI, down to its segments', async () => {
+    const { attributes, uri } = await audioVariant();
+    expect(attributes).toContain('CODECS="mp4a.40.2"');
+    expect(attributes).not.toContain('RESOLUTION=');
+    expect(uri.split('?')[0]).toBe(`/v1/hls/${DEMO_ID}/audio/index.m3u8`);
+    expect(uri.slice(uri.indexOf('?') + 1)).toMatch(SIGNED_QUERY);
+    expect(pb.renditions.at(-1)).toEqual({ kind: 'audio', name: 'audio', bandwidth: Number(/BANDWIDTH=(\d+)/.exec(attributes)![1]), audioBitrate: 64_000 });
+    const variant = await fetchPlaylist(uri);
+    expect(variant.res.status).toBe(200);
+    expectSignedAbsolutePaths(variant.text);
+    expect(segmentUris(variant.text)).toHaveLength(6); // the same 2 s timeline as the video renditions
+  });
+
+  it('plays in ffmpeg from its signed URL alone: about 12 s of sound and no picture', async () => {
+    const { uri } = await audioVariant();
+    const out = join(work, 'audio-only.wav');
+    const played = await run('ffmpeg', ['-nostdin', '-v', 'error', '-i', new URL(uri, ORIGIN).href, '-map', '0', '-c:a', 'pcm_s16le', '-f', 'wav', out], { timeout: 60_000 });
+    expect(played.stderr).toBe('');
+    const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type:format=duration', '-of', 'json', out]);
+    const { streams, format } = JSON.parse(probe.stdout) as { streams: { codec_type: string }[]; format: { duration: string } };
+    expect(streams.map((s) => s.codec_type)).toEqual(['audio']);
+    expect(Math.abs(Number(format.duration) - 12)).toBeLessThan(0.1);
   });
 });

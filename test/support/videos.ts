@@ -7,7 +7,7 @@ import { issueToken, type Principal } from '../../services/auth/src/jwt.ts';
 import { BUCKET, rootClient } from './media-fixtures.ts';
 import { ORIGIN, testConfig } from './test-stack.ts';
 
-/** The video the test stack seeds (services/stack/src/seed-demo.ts): public, ready, 12 s, 4 renditions. */
+/** The video the test stack seeds (services/stack/src/seed-demo.ts): public, ready, 12 s, 4 renditions and an audio-only one. */
 export const DEMO_ID = 'demo';
 
 /** The stack's video records, written directly as the services write them (as the services' own database role). */
@@ -73,7 +73,8 @@ export interface Playback {
   storyboardUrl?: string;
   expiresAt: string;
   durationSeconds: number;
-  renditions: { name: string; width: number; height: number; bandwidth: number }[];
+  /** The video renditions, then (with sound) the audio-only one, which has no size. */
+  renditions: ({ kind: 'video'; name: string; width: number; height: number; bandwidth: number } | { kind: 'audio'; name: string; bandwidth: number; audioBitrate: number })[];
 }
 
 /** GET /v1/videos/<id>/playback through nginx, as the player page does. */
