@@ -47,6 +47,7 @@
         .then((changed) => { item.replaceWith(row(changed)); status(`saved "${changed.title}"`); })
         .catch((err) => status(err.message, true));
     };
+    if (video.status === 'ready') captions(item.querySelector('.captions'), video);
     item.querySelector('.delete').onclick = () => {
       if (!confirm(`Delete "${video.title}" for good? Its viewers lose it too.`)) return;
       window.vidgate.call(`/v1/videos/${encodeURIComponent(video.id)}`, { method: 'DELETE' })
@@ -54,6 +55,34 @@
         .catch((err) => status(err.message, true));
     };
     return item;
+  }
+
+  /** The owner's captions of a ready video: listed when opened, added from a WebVTT file, removed. */
+  function captions(box, video) {
+    const base = `/v1/videos/${encodeURIComponent(video.id)}/captions`;
+    const show = (list) => box.querySelector('.caption-list').replaceChildren(...list.captions.map((caption) => {
+      const entry = document.createElement('li');
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.textContent = 'Remove';
+      remove.onclick = () => window.vidgate.call(`${base}/${caption.language}`, { method: 'DELETE' })
+        .then(() => { entry.remove(); status(`removed the ${caption.label} captions of "${video.title}"`); })
+        .catch((err) => status(err.message, true));
+      entry.append(`${caption.label} (${caption.language}) `, remove);
+      return entry;
+    }));
+    const reload = () => window.vidgate.call(base).then(show).catch((err) => status(err.message, true));
+    box.hidden = false;
+    box.ontoggle = () => { if (box.open) reload(); };
+    const form = box.querySelector('form.add-caption');
+    form.onsubmit = (e) => {
+      e.preventDefault();
+      const label = form.elements.label.value.trim();
+      const query = label ? `?label=${encodeURIComponent(label)}` : '';
+      window.vidgate.call(`${base}/${encodeURIComponent(form.elements.language.value.trim())}${query}`, { method: 'PUT', body: form.elements.file.files[0], headers: { 'Content-Type': 'text/vtt' } })
+        .then((added) => { form.reset(); status(`added the ${added.label} captions of "${video.title}"`); return reload(); })
+        .catch((err) => status(err.message, true));
+    };
   }
 
   async function load(cursor) {

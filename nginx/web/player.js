@@ -24,6 +24,15 @@
     }
   }
 
+  /** The captions menu: Off and the master's subtitle renditions (the native controls' CC menu offers the same tracks). */
+  function showCaptions() {
+    const menu = $('captions');
+    menu.replaceChildren(new Option('Off', '-1'), ...hls.subtitleTracks.map((t, index) => new Option(t.lang ? `${t.name} (${t.lang})` : t.name, String(index))));
+    menu.value = String(hls.subtitleTrack);
+    menu.disabled = hls.subtitleTracks.length === 0;
+    menu.onchange = () => { hls.subtitleTrack = Number(menu.value); };
+  }
+
   async function play(videoId) {
     status(`asking for playback of "${videoId}"`);
     const playback = await window.vidgate.call(`/v1/videos/${encodeURIComponent(videoId)}/playback`);
@@ -40,7 +49,7 @@
     if (hls) hls.destroy();
     hls = new Hls({ maxBufferLength: 10 });
     window.vidgateHls = hls;
-    hls.on(Hls.Events.MANIFEST_PARSED, () => { showLevels(); video.play().catch(() => {}); });
+    hls.on(Hls.Events.MANIFEST_PARSED, () => { showLevels(); showCaptions(); video.play().catch(() => {}); });
     hls.on(Hls.Events.LEVEL_SWITCHED, (_e, data) => {
       const level = hls.levels[data.level];
       state.level = data.level;
@@ -51,6 +60,8 @@
     hls.on(Hls.Events.FRAG_CHANGED, (_e, data) => {
       if (!state.levelsPlayed.includes(data.frag.level)) state.levelsPlayed.push(data.frag.level);
     });
+    hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, showCaptions);
+    hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, showCaptions);
     hls.on(Hls.Events.ERROR, (_e, data) => {
       if (data.fatal) status(`playback error: ${data.details}`, true);
     });

@@ -111,6 +111,18 @@ describe('where playback starts in the first segment', () => {
     expect(firstTimestamp(Buffer.from('#EXTM3U\nnot a transport stream\n'.repeat(20)))).toBeUndefined();
   }, 30_000);
 
+  it('is read from the first segment of the first variant the master names', async () => {
+    const shifted = await segment(['-output_ts_offset', '10']);
+    const objects = memoryObjectStore();
+    await objects.putText(videoKeys.master(ID), master, 'application/vnd.apple.mpegurl');
+    await objects.putText(`${PREFIX}360p/index.m3u8`, '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nseg_00000.ts\n#EXTINF:2,\nseg_00001.ts\n#EXT-X-ENDLIST\n', 'application/vnd.apple.mpegurl');
+    // The memory store keeps text: the segment's bytes come from ffmpeg's file.
+    const read: string[] = [];
+    const store = { ...objects, getHead: async (key: string, length: number) => (read.push(key), shifted.bytes.subarray(0, length)) };
+    expect(await presentationStart(store, ID)).toBe(shifted.earliest);
+    expect(read).toEqual([`${PREFIX}360p/seg_00000.ts`]);
+  }, 30_000);
+
   it('is read through the master and its first variant; unknown without them', async () => {
     const objects = memoryObjectStore();
     expect(await presentationStart(objects, ID)).toBeUndefined();
