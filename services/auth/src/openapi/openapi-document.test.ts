@@ -219,8 +219,11 @@ describe('responses of the app match the document', () => {
     { fileName: 'a.mp4', size: 1000, contentType: 'text/plain' },
     { fileName: 'a.mp4', size: Number.MAX_SAFE_INTEGER, contentType: 'video/mp4' },
     { fileName: 'a/b.mp4', size: 1000, contentType: 'video/mp4' },
+    { fileName: 'a.mp4', size: 1000, contentType: 'video/mp4', title: 'NUL\u0000inside' },
   ])('POST /v1/uploads %j', async (body) => {
-    expectDocumented(await request(app).post('/v1/uploads').set('Authorization', alice).send(body), 'post', '/v1/uploads');
+    const res = await request(app).post('/v1/uploads').set('Authorization', alice).send(body);
+    expectDocumented(res, 'post', '/v1/uploads');
+    if ('title' in body) expect({ status: res.status, error: res.body.error }).toEqual({ status: 400, error: 'invalid_body' });
   });
 
   it('a multipart upload, from start to completion', async () => {

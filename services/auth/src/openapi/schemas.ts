@@ -3,6 +3,7 @@ import type { AuthConfig } from '../auth-config.ts';
 import { z } from 'zod';
 import { MAX_SIGNED_KEY_LENGTH } from '../routes/sign.ts';
 import { patchBody } from '../routes/videos.ts';
+import { titleText } from '../videos/text-fields.ts';
 import { ERROR_CODES } from '@vidgate/common/errors';
 import { captionSchemas } from './caption-operations.ts';
 import { VIDEO_ID } from '@vidgate/common/video';
@@ -28,6 +29,8 @@ export const videoIdSchema: SchemaObject = { type: 'string', pattern: VIDEO_ID.s
 
 /** A generated JSON Schema without its $schema line (the document's dialect is already 2020-12). */
 const withoutDialect = ({ $schema: _dialect, ...schema }: Record<string, unknown>): SchemaObject => schema as SchemaObject;
+/** What a route's own zod schema accepts, as JSON Schema: one definition of it. */
+const fromZod = (schema: z.ZodType): SchemaObject => withoutDialect(z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }));
 const visibility: SchemaObject = { type: 'string', enum: ['public', 'private', 'premium'] };
 
 const partUrl = closed({ partNumber: { type: 'integer', minimum: 1, maximum: 10_000 }, size: positiveInteger, url });
@@ -88,7 +91,7 @@ export const schemas = (config: AuthConfig) => ({
     ['sharedWith', 'failureReason', 'durationSeconds', 'renditions', 'playbackUrl', 'posterUrl'],
   ),
   // Generated from the route's own zod schema: one definition of what PATCH accepts.
-  VideoChanges: { ...withoutDialect(z.toJSONSchema(patchBody, { io: 'input', target: 'draft-2020-12' })), description: 'at least one field; sharedWith replaces the lists it names' },
+  VideoChanges: { ...fromZod(patchBody), description: 'at least one field; sharedWith replaces the lists it names' },
   VideoList: closed({ videos: { type: 'array', items: { $ref: '#/components/schemas/Video' } }, nextCursor: { type: 'string' } }, ['nextCursor']),
   CreateUploadRequest: {
     type: 'object',
@@ -96,7 +99,7 @@ export const schemas = (config: AuthConfig) => ({
       fileName: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001f\\u007f/\\\\]+$' },
       size: { type: 'integer', minimum: 1, maximum: config.uploads.maxBytes, description: 'bytes' },
       contentType: { type: 'string', enum: [...config.uploads.contentTypes] },
-      title: { type: 'string', maxLength: 200 },
+      title: fromZod(titleText),
       visibility: { ...visibility, default: 'private' },
     },
     required: ['fileName', 'size', 'contentType'],

@@ -13,6 +13,7 @@ import { parseBody } from '../http/parse-body.ts';
 import { planUpload } from '../uploads/plan-upload.ts';
 import { assertWithinQuota, isExpiredUpload, quotaWindowStart, secondsToExpiry } from '../uploads/upload-limits.ts';
 import type { UploadStorage, UploadUrls } from '../uploads/upload-storage.ts';
+import { titleText } from '../videos/text-fields.ts';
 import { nowSeconds } from '@vidgate/common/url-signer';
 
 const PART_BATCH = 100;
@@ -21,7 +22,7 @@ const createBody = z.object({
   fileName: z.string().min(1).max(255).regex(/^[^\u0000-\u001f\u007f/\\]+$/, 'no control characters or slashes'),
   size: z.number().int().positive(),
   contentType: z.string().min(1).max(100),
-  title: z.string().max(200).optional(),
+  title: titleText.optional(),
   visibility: z.enum(['public', 'private', 'premium']).default('private'),
 });
 const completeBody = z.object({

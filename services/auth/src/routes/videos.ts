@@ -14,6 +14,7 @@ import type { Principal } from '../jwt.ts';
 import { asOfNow } from '../uploads/upload-limits.ts';
 import type { UploadStorage } from '../uploads/upload-storage.ts';
 import { assertMayManage, assertMaySee, mayManage } from '../videos/access.ts';
+import { descriptionText, titleText } from '../videos/text-fields.ts';
 
 export const MAX_PAGE = 100;
 export const VIEWS = ['mine', 'shared', 'all'] as const;
@@ -41,8 +42,8 @@ const listQuery = z.object({
 const principalName = z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f,]+$/, 'no control characters or commas');
 const names = z.array(principalName).max(MAX_SHARES).transform((list) => [...new Set(list)]);
 export const patchBody = z.object({
-  title: z.string().trim().min(1).max(200).optional(),
-  description: z.string().max(5000).optional(),
+  title: titleText.trim().min(1).optional(),
+  description: descriptionText.optional(),
   visibility: z.enum(['public', 'private', 'premium']).optional(),
   /** Replaces the lists it names: users and groups who may watch the video whatever its visibility. */
   sharedWith: z.object({ users: names.optional(), groups: names.optional() }).strict().optional(),
