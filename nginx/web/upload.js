@@ -139,7 +139,7 @@
     $('transcode-progress').value = video.progress || 0;
     const percent = Math.round((video.progress || 0) * 100);
     if (video.status === 'processing') say(`processing, ${percent} %`);
-    else if (video.status === 'ready') say(`ready: ${video.durationSeconds?.toFixed(1) ?? '?'} s, ${plural(video.renditions?.length ?? 0, 'rendition')}`);
+    else if (video.status === 'ready') say(`ready: ${video.durationSeconds?.toFixed(1) ?? '?'} s, ${plural((video.renditions ?? []).filter((r) => r.kind !== 'audio').length, 'picture size')}${(video.renditions ?? []).some((r) => r.kind === 'audio') ? ' and audio only' : ''}`);
     else say(video.status);
     if (video.status === 'failed') {
       $('failure').textContent = `Failed: ${video.failureReason || 'no reason given'}`;
