@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, recordTraffic, type Exchange } from './support/browser.ts';
+import { launchChromium, recordedPage, type Exchange } from './support/browser.ts';
 import { putCaption } from './support/captions.ts';
 import { ORIGIN } from './support/test-stack.ts';
 import { freshId, publishDemoCopy, tokenFor, videoStore } from './support/videos.ts';
@@ -22,24 +22,18 @@ function stamp(seconds: number): string {
   return `00:00:${seconds.toFixed(3).padStart(6, '0')}`;
 }
 
-let work: string;
+const id = freshId('captions-browser');
 let browser: Browser | undefined;
 let page: Page;
 let traffic: Exchange[];
-const pageLog: string[] = [];
-let id: string;
+let pageLog: string[];
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'vidgate-captions-browser-'));
-  id = freshId('captions-browser');
   await publishDemoCopy(id, { owner, visibility: 'public' });
   const added = await putCaption(id, 'en', tokenFor(owner), VTT, { label: 'English CC' });
   expect(added.status).toBe(201);
   browser = await launchChromium();
-  page = await browser.newPage();
-  traffic = recordTraffic(page);
-  page.on('console', (m) => pageLog.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (err) => pageLog.push(`pageerror: ${err.message}`));
+  ({ page, traffic, pageLog } = await recordedPage(browser));
 });
 
 afterAll(async () => {
@@ -71,6 +65,7 @@ const seekTo = (p: Page, seconds: number) => p.evaluate((t) => new Promise<numbe
 describe('captions in the player page', () => {
   it('are offered by hls.js, turned on from the Captions menu, and each cue is active over its own time', async ({ onTestFailed }) => {
     onTestFailed(async () => {
+      const work = await mkdtemp(join(tmpdir(), 'vidgate-captions-browser-'));
       await page.screenshot({ path: join(work, 'failure.png') }).catch(() => {});
       await writeFile(join(work, 'traffic.json'), JSON.stringify({ traffic, pageLog, track: await trackState(page).catch(() => undefined) }, null, 2));
       console.error(`[captions-browser] screenshot, traffic and page log in ${work}`);

@@ -52,3 +52,12 @@ export function recordTraffic(page: Page): Exchange[] {
   });
   return log;
 }
+
+/** A new page whose traffic and console (uncaught errors too) are recorded, for a test to keep when it fails. */
+export async function recordedPage(browser: Browser): Promise<{ page: Page; traffic: Exchange[]; pageLog: string[] }> {
+  const page = await browser.newPage();
+  const pageLog: string[] = [];
+  page.on('console', (m) => pageLog.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (err) => pageLog.push(`pageerror: ${err.message}`));
+  return { page, traffic: recordTraffic(page), pageLog };
+}
