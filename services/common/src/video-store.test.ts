@@ -67,7 +67,8 @@ describe('the video store on PostgreSQL', () => {
     const shared = await videos.page({ sharedWith: { user: bob, groups: [group, 'other'] } }, { limit: 10, expiredBefore });
     expect(shared.map((v) => v.id)).toEqual([byGroup.id, byName.id]);
     expect((await videos.page({ sharedWith: { user: bob, groups: [] } }, { limit: 10, expiredBefore })).map((v) => v.id)).toEqual([byName.id]);
-    const all = (await videos.page({ all: true }, { limit: 100, expiredBefore })).map((v) => v.id);
+    // Every test file of the unit run shares the database: other files' videos, made now, come first.
+    const all = (await videos.page({ all: true }, { limit: 100_000, expiredBefore })).map((v) => v.id);
     for (const v of [byName, byGroup, notShared, bobsOwn]) expect(all).toContain(v.id);
   });
 
