@@ -23,6 +23,7 @@ export const PORTABLE_BLACK_BOX = [
   'test/nginx-errors.test.ts',
   'test/upload-limits.test.ts',
   'test/video-management.test.ts',
+  'test/captions.test.ts',
 ];
 
 export default defineConfig({
