@@ -14,6 +14,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.m4s': 'video/iso.segment',
   '.mp4': 'video/mp4',
   '.jpg': 'image/jpeg',
+  '.vtt': 'text/vtt; charset=utf-8',
 };
 
 const PARALLEL_UPLOADS = 8;

@@ -120,7 +120,7 @@ export function createTranscodeJob(deps: TranscodeDeps) {
         const published = new Set(result.files.map((f) => videoKeys.hlsPrefix(videoId) + f));
         const stale = (await keysUnder(client, bucket, videoKeys.hlsPrefix(videoId))).filter((key) => !published.has(key));
         if (stale.length > 0) await client.removeObjects(bucket, stale); // a cut-off attempt's objects that this one did not write again
-        await patchVideo(tx, videoId, { status: 'ready', progress: 1, durationSeconds: result.probe.durationSeconds, renditions: storedRenditions(result) });
+        await patchVideo(tx, videoId, { status: 'ready', progress: 1, durationSeconds: result.probe.durationSeconds, renditions: storedRenditions(result), hasStoryboard: true });
         await tx.end('done');
       });
       logger.info({ videoId, renditions: result.renditions.map((r) => r.name) }, 'ready');
