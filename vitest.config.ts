@@ -24,6 +24,7 @@ export const PORTABLE_BLACK_BOX = [
   'test/upload-limits.test.ts',
   'test/video-management.test.ts',
   'test/captions.test.ts',
+  'test/storyboard.test.ts',
 ];
 
 export default defineConfig({
