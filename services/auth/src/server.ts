@@ -22,5 +22,9 @@ void audit.recordChange(keyRingEvent(config.signing));
 serve(app, {
   name: 'auth service', port: config.port, host: config.bindHost, logger,
   details: { signMode: config.signing.mode, kid: config.signing.activeKid },
-  beforeClose: () => pool.end(),
+  // Requests in flight finish first; the audit events they queued are written before the pool closes.
+  afterClose: async () => {
+    await audit.flush();
+    await pool.end();
+  },
 });

@@ -150,6 +150,56 @@ describe('queries', () => {
   });
 });
 
+describe("events recorded without waiting (a playback's)", () => {
+  let t: Trail;
+  beforeAll(async () => void (t = await trail()));
+  afterAll(() => t.drop());
+
+  it('are read back by a query of the same process, which does not wait for the writes that keep coming after it', async () => {
+    // Commits of 20 ms and an event every 5 ms: each commit finds the next batch waiting, for as long as the stream goes on.
+    const slowPool = { query: async (...args: Parameters<Pool['query']>) => {
+      await new Promise((r) => setTimeout(r, 20));
+      return t.pool.query(...args);
+    } } as unknown as Pool;
+    const audit = createAuditLog(slowPool);
+    let producing = true;
+    let streamEnded = false;
+    const producer = (async () => {
+      for (let i = 0; producing && i < 600; i++) {
+        void audit.record(event(i, { actor: 'stream' }));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      streamEnded = true;
+    })();
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      void audit.record(event(0, { actor: 'marker' }));
+      const { events } = await audit.query({ actor: 'marker', limit: 5 });
+      expect(events.map((e) => e.actor)).toEqual(['marker']);
+      expect(streamEnded).toBe(false); // answered while the stream went on (about 3 s)
+    } finally {
+      producing = false;
+      await producer;
+      await audit.flush();
+    }
+  });
+
+  it('are all written once flush resolves, as the services wait for before closing the pool', async () => {
+    for (let i = 0; i < 300; i++) void t.audit.record(event(i, { actor: 'flushed' }));
+    await t.audit.flush();
+    // Read through another log, which has nothing of its own to wait for.
+    const other = createAuditLog(t.pool);
+    let count = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await other.query({ actor: 'flushed', limit: 100, cursor });
+      count += page.events.length;
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(count).toBe(300);
+  });
+});
+
 describe('verify, after a change behind the services\' back', () => {
   /** The verdict on a fresh trail of `count` events after the superuser's `changes`. */
   async function verdictAfter(count: number, ...changes: string[]) {

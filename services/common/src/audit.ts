@@ -72,6 +72,8 @@ export interface AuditLog {
   record(event: AuditEvent): Promise<boolean>;
   /** Appends the event unless the latest one of its action has the same detail (a state, like the key ring); whether it did. */
   recordChange(event: AuditEvent): Promise<boolean>;
+  /** Resolves once every event recorded so far is written (or failed): before the pool is closed. */
+  flush(): Promise<void>;
   query(query: AuditQuery): Promise<AuditPage>;
   /** Recomputes every hash in the database and checks every link, oldest first. */
   verify(): Promise<ChainVerdict>;
@@ -129,9 +131,10 @@ export function createAuditLog(pool: Pool, options: { logger?: Logger } = {}): A
   // waits at most about two commits.
   let waiting: { event: AuditEvent; done: (written: boolean) => void }[] = [];
   let writing = false;
-  // Settles when every event recorded so far is written (or failed): a query waits for it, so
-  // what this process recorded without waiting (a playback's event) is in what it reads back.
-  let drained: Promise<void> = Promise.resolve();
+  // The latest event's outcome. Batches are written in order, so when it settles every event
+  // recorded before it is written (or failed): a query waits for the one of its start, so what
+  // this process recorded without waiting (a playback's event) is in what it reads back.
+  let latest: Promise<boolean> = Promise.resolve(true);
   async function writeBatches(): Promise<void> {
     writing = true;
     while (waiting.length > 0) {
@@ -157,10 +160,11 @@ export function createAuditLog(pool: Pool, options: { logger?: Logger } = {}): A
   return {
     failures,
     record(event) {
-      return new Promise<boolean>((done) => {
+      latest = new Promise<boolean>((done) => {
         waiting.push({ event, done });
-        if (!writing) drained = writeBatches();
+        if (!writing) void writeBatches();
       });
+      return latest;
     },
     async recordChange(event) {
       try {
@@ -177,8 +181,11 @@ export function createAuditLog(pool: Pool, options: { logger?: Logger } = {}): A
         return failed(event, err);
       }
     },
+    async flush() {
+      await latest;
+    },
     async query(q) {
-      await drained;
+      await latest;
       const values: unknown[] = [];
       const where = ['TRUE'];
       const add = (sql: string, value: unknown) => where.push(sql.replace('?', `$${values.push(value)}`));

@@ -8,9 +8,11 @@ interface Listener {
 /**
  * Listens, or exits the process when the port cannot be had (express 5 hands
  * the error to the callback instead of throwing), and stops gracefully on
- * SIGTERM/SIGINT: `beforeClose` first (e.g. persisting state), then the server.
+ * SIGTERM/SIGINT: `beforeClose` first (e.g. stopping work in progress), then
+ * the server, whose requests in flight finish, then `afterClose` (e.g. writing
+ * what they left queued, closing the database).
  */
-export function serve(app: Listener, options: { name: string; port: number; host: string; logger: Logger; details?: Record<string, unknown>; beforeClose?: () => Promise<void> }): Server {
+export function serve(app: Listener, options: { name: string; port: number; host: string; logger: Logger; details?: Record<string, unknown>; beforeClose?: () => Promise<void>; afterClose?: () => Promise<void> }): Server {
   const { logger } = options;
   const server = app.listen(options.port, options.host, (err) => {
     if (err) {
@@ -27,7 +29,11 @@ export function serve(app: Listener, options: { name: string; port: number; host
     logger.info({ signal }, 'shutting down');
     setTimeout(() => process.exit(1), 10_000).unref();
     await options.beforeClose?.();
-    server.close(() => process.exit(0));
+    server.close(() => {
+      void Promise.resolve(options.afterClose?.())
+        .catch((err: unknown) => logger.error({ err }, 'shutting down'))
+        .finally(() => process.exit(0));
+    });
     server.closeIdleConnections();
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

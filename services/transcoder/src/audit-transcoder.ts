@@ -15,6 +15,8 @@ export function auditTranscoder(deps: { audit: AuditLog; videos: VideoStore }) {
   return {
     /** Failed writes, for the transcoder's registry. */
     failures: audit.failures,
+    /** Resolves once the events recorded so far are written: before the process exits. */
+    flush: () => audit.flush(),
     /**
      * A single PUT or POST ends where only the transcoder sees it: MinIO's event
      * that the source landed (a multipart upload is completed through the auth

@@ -66,6 +66,8 @@ serve(createApp({ config, jobs, worker, videos, sealUpload, metrics, logger }), 
   details: { worker: worker.id, concurrency: settings.concurrency, leaseSeconds: settings.leaseSeconds },
   // Running jobs are stopped and queued again, for another worker (or this one, restarted) to take at once.
   beforeClose: () => worker.stop(),
+  // The outcomes of the jobs that ended meanwhile are in the trail before the process exits.
+  afterClose: () => audit.flush(),
 });
 
 await worker.start();
