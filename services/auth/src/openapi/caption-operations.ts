@@ -1,6 +1,7 @@
 import type { ParameterObject, PathsObject, ResponsesObject, SchemaObject } from 'openapi3-ts/oas31';
 import { VIDEO_ID } from '@vidgate/common/video';
 import { MAX_CAPTION_BYTES } from '../captions/webvtt.ts';
+import { MAX_CAPTIONS } from '../routes/captions.ts';
 
 /** The caption routes in the OpenAPI document (services/auth/src/routes/captions.ts). */
 const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
@@ -60,7 +61,7 @@ export const captionPaths: PathsObject = {
         201: ok('added', 'Caption'),
         ...ERRORS,
         400: error('caption_invalid: not UTF-8, no WEBVTT signature, a cue without well-formed timings or ending before it starts, no cue; bad_request as for every caption operation'),
-        409: error('video_not_ready: captions are added once the video is ready'),
+        409: error(`video_not_ready: captions are added once the video is ready; conflict: the video has captions in ${MAX_CAPTIONS} languages already`),
         413: error(`payload_too_large: over ${MAX_CAPTION_BYTES} bytes`),
         415: error('unsupported_media_type: not text/vtt, or a charset other than UTF-8'),
       },

@@ -14,6 +14,7 @@ import { loadAuthConfig } from '../auth-config.ts';
 import { MAX_CAPTION_BYTES } from '../captions/webvtt.ts';
 import { issueToken, type Principal } from '../jwt.ts';
 import type { UploadStorage } from '../uploads/upload-storage.ts';
+import { MAX_CAPTIONS } from './captions.ts';
 
 // The caption routes and what playback makes of them, against the unit project's PostgreSQL.
 const config = loadAuthConfig({ VIDGATE_LOG_LEVEL: 'silent', VIDGATE_SIGNING_KEYS: 'k1:captions-test-signing-key-0123456789abcdefgh', VIDGATE_JWT_SECRET: 'captions-test-jwt-secret-0123456789abcdefghij' });
@@ -94,6 +95,17 @@ describe('a caption file', () => {
     expect((await put(await aliceVideo({ status: 'processing', durationSeconds: undefined }), 'en', alice)).body.error).toBe('video_not_ready');
     const res = await request(app).put(`/v1/videos/${await aliceVideo()}/captions/en?lable=x`).set('Authorization', alice).set('Content-Type', 'text/vtt').send(VTT);
     expect([res.status, res.body.message]).toEqual([400, 'unknown parameter lable (label)']);
+  });
+
+  it(`is refused past ${MAX_CAPTIONS} languages (409 conflict), while one of them may still be replaced`, async () => {
+    const id = await aliceVideo();
+    const languages = Array.from({ length: MAX_CAPTIONS }, (_, i) => `en-x-${i}`);
+    for (const language of languages) expect((await put(id, language, alice)).status).toBe(201);
+    const refused = await put(id, 'fr', alice);
+    expect({ status: refused.status, error: refused.body.error }).toEqual({ status: 409, error: 'conflict' });
+    expect((await put(id, languages[3]!, alice)).status).toBe(200);
+    expect((await videos.get(id))!.captions.map((c) => c.language)).toHaveLength(MAX_CAPTIONS);
+    expect(await objects.getText(videoKeys.caption(id, 'fr'))).toBeUndefined();
   });
 });
 

@@ -15,6 +15,8 @@ import { assertMayEditCaptions } from '../videos/access.ts';
 /** Where ffmpeg's MPEG-TS muxer starts (1.4 s at 90 kHz): the mapping used when the first segment cannot be read. */
 const FFMPEG_TS_START = 126_000;
 const CAPTION = '/v1/videos/:id/captions/:language';
+/** Languages one video may have: each is an object stored and a line in every master playlist of it. */
+export const MAX_CAPTIONS = 20;
 
 /** The caption list as the API shows it. */
 const listed = (video: Video) => ({ captions: video.captions.map(({ language, label, updatedAt }) => ({ language, label, updatedAt })) });
@@ -62,6 +64,9 @@ export function captionRoutes(deps: { config: AuthConfig; videos: VideoStore; ob
     const video = await managed(req);
     // Cue times are mapped onto the published segments: there must be some.
     if (video.status !== 'ready') throw new AppError('video_not_ready', `video ${video.id} is ${video.status}: captions are added once it is ready`);
+    if (video.captions.length >= MAX_CAPTIONS && !video.captions.some((c) => c.language === language)) {
+      throw new AppError('conflict', `video ${video.id} has captions in ${MAX_CAPTIONS} languages, the most it may have: remove one first`);
+    }
     assertWebVtt(req);
     res.locals.caption = { video, language, label };
     next();
