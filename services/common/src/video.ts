@@ -68,6 +68,8 @@ export const UPLOAD_CANCELLED = 'upload cancelled';
 export const UPLOAD_EXPIRED = 'upload expired';
 export const endedWithoutSource = (video: Video) => video.status === 'failed' && (video.failureReason === UPLOAD_CANCELLED || video.failureReason === UPLOAD_EXPIRED);
 
+export const STORYBOARD_FILE = 'storyboard.vtt';
+
 export const videoKeys = {
   /** Where installs from before PostgreSQL kept a video's record: read by `vidgate import-metadata` only. */
   meta: (id: string) => `videos/${id}/meta.json`,
@@ -75,6 +77,8 @@ export const videoKeys = {
   prefix: (id: string) => `videos/${id}/`,
   hlsPrefix: (id: string) => `videos/${id}/hls/`,
   master: (id: string) => `videos/${id}/hls/master.m3u8`,
+  /** The WebVTT file of a video's seek thumbnails, beside its renditions (the transcoder writes STORYBOARD_FILE in the package). */
+  storyboard: (id: string) => `videos/${id}/hls/${STORYBOARD_FILE}`,
   /** Outside hls/: a new transcode replaces what is under hls/, not an owner's captions. */
   caption: (id: string, language: string) => `videos/${id}/captions/${language}.vtt`,
   source: (id: string) => `uploads/${id}/source`,

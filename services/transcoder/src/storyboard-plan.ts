@@ -17,7 +17,6 @@ export const SHEET_ROWS = 10;
 export const MAX_TILES = 300;
 export const MIN_INTERVAL_SECONDS = 1;
 
-export const STORYBOARD_VTT = 'storyboard.vtt';
 export const sheetName = (index: number) => `storyboard-${index}.jpg`;
 
 export interface StoryboardPlan {

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMON_ARGS } from './ffmpeg-args.ts';
+import { STORYBOARD_FILE } from '@vidgate/common/video';
 import { runFfmpeg } from './run-ffmpeg.ts';
 import { writeStoryboard } from './storyboard.ts';
-import { planStoryboard, STORYBOARD_VTT } from './storyboard-plan.ts';
+import { planStoryboard } from './storyboard-plan.ts';
 
 const run = promisify(execFile);
 let dir: string;
@@ -88,9 +89,9 @@ describe('writeStoryboard with real ffmpeg', () => {
     const outDir = join(dir, 'one');
     await mkdir(outDir);
     const plan = await writeStoryboard({ input: clip, outDir, video: { durationSeconds: 10.5, width: 320, height: 180 } });
-    expect(await readdir(outDir)).toEqual(['storyboard-0.jpg', STORYBOARD_VTT]);
+    expect(await readdir(outDir)).toEqual(['storyboard-0.jpg', STORYBOARD_FILE]);
 
-    const cues = parseVtt(await readFile(join(outDir, STORYBOARD_VTT), 'utf8'));
+    const cues = parseVtt(await readFile(join(outDir, STORYBOARD_FILE), 'utf8'));
     expect(cues).toHaveLength(11);
     const sheets = await checkCoverage(outDir, cues, 10.5);
     expect(cues.every((c) => c.w === 160 && c.h === 90)).toBe(true);
@@ -109,9 +110,9 @@ describe('writeStoryboard with real ffmpeg', () => {
     const outDir = join(dir, 'two');
     await mkdir(outDir);
     await writeStoryboard({ input: clip, outDir, video: { durationSeconds: 131, width: 90, height: 160 } });
-    expect((await readdir(outDir)).sort()).toEqual(['storyboard-0.jpg', 'storyboard-1.jpg', STORYBOARD_VTT]);
+    expect((await readdir(outDir)).sort()).toEqual(['storyboard-0.jpg', 'storyboard-1.jpg', STORYBOARD_FILE]);
 
-    const cues = parseVtt(await readFile(join(outDir, STORYBOARD_VTT), 'utf8'));
+    const cues = parseVtt(await readFile(join(outDir, STORYBOARD_FILE), 'utf8'));
     expect(cues).toHaveLength(131);
     const sheets = await checkCoverage(outDir, cues, 131);
     expect(cues.every((c) => c.w === 90 && c.h === 160)).toBe(true);

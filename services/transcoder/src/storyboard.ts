@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { COMMON_ARGS, localInputArgs } from './ffmpeg-args.ts';
+import { STORYBOARD_FILE } from '@vidgate/common/video';
 import type { Sandbox } from './media-limits.ts';
 import { runFfmpeg } from './run-ffmpeg.ts';
-import { planStoryboard, STORYBOARD_VTT, storyboardVtt, type StoryboardPlan } from './storyboard-plan.ts';
+import { planStoryboard, storyboardVtt, type StoryboardPlan } from './storyboard-plan.ts';
 
 export interface StoryboardArgsOptions {
   input: string;
@@ -68,6 +69,6 @@ export async function writeStoryboard(opts: WriteStoryboardOptions): Promise<Sto
     signal: opts.signal,
     sandbox: opts.sandbox,
   });
-  await writeFile(join(opts.outDir, STORYBOARD_VTT), storyboardVtt(plan));
+  await writeFile(join(opts.outDir, STORYBOARD_FILE), storyboardVtt(plan));
   return plan;
 }

@@ -15,7 +15,6 @@ import { createPool } from '@vidgate/common/database/pool';
 import { createVideoStore } from '@vidgate/common/video-store';
 import { issueToken } from '../jwt.ts';
 import type { UploadedPart, UploadStorage } from '../uploads/upload-storage.ts';
-import { storyboardKey } from '../routes/storyboard.ts';
 import { openApiDocument } from './openapi-document.ts';
 
 const MIB = 1024 * 1024;
@@ -123,7 +122,7 @@ describe('responses of the app match the document', () => {
     await videos.create(videoOf('processing1', { status: 'processing', progress: 0.5, visibility: 'public' }));
     await videos.create(videoOf('bobs', { owner: 'bob' }));
     await videos.create(videoOf('storyboard1', { visibility: 'public', durationSeconds: 2, hasStoryboard: true }));
-    await store.putText(storyboardKey('storyboard1'), 'WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nstoryboard-0.jpg#xywh=0,0,160,90\n', 'text/vtt');
+    await store.putText(videoKeys.storyboard('storyboard1'), 'WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nstoryboard-0.jpg#xywh=0,0,160,90\n', 'text/vtt');
     await store.putText(videoKeys.master('ready1'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\n360p/index.m3u8\n', 'application/vnd.apple.mpegurl');
   });
 

@@ -10,7 +10,7 @@ import { presentationStart } from '../captions/subtitles.ts';
 import { MAX_CAPTION_BYTES, parseCaptionFile, withTimestampMap } from '../captions/webvtt.ts';
 import { auditRefusals, requester } from '../http/audit-request.ts';
 import { authenticate } from '../http/authenticate.ts';
-import { assertMayEditCaptions } from '../videos/access.ts';
+import { assertMayManage } from '../videos/access.ts';
 
 /** Where ffmpeg's MPEG-TS muxer starts (1.4 s at 90 kHz): the mapping used when the first segment cannot be read. */
 const FFMPEG_TS_START = 126_000;
@@ -47,7 +47,8 @@ export function captionRoutes(deps: { config: AuthConfig; videos: VideoStore; ob
     const id = req.params.id as string;
     const video = await videos.get(id);
     if (!video) throw new AppError('video_not_found', `no video ${id}`);
-    assertMayEditCaptions(video, req.principal, config.playback);
+    // Captions are part of the video: whoever may manage it (403 for its viewers, 404 for anyone else); viewers get them through the signed master.
+    assertMayManage(video, req.principal, config.playback);
     return video;
   };
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Router } from 'express';
 import type { AuthConfig } from '../auth-config.ts';
@@ -10,6 +9,7 @@ import type { VideoStore } from '@vidgate/common/video-store';
 import { captionsVersion, subtitleLanguageOf, subtitlePlaylist, subtitlePlaylistKey, withSubtitles } from '../captions/subtitles.ts';
 import { rewritePlaylist } from '../hls/rewrite-playlist.ts';
 import type { Metrics } from '../http/metrics.ts';
+import { assertSignedRequest, weakEtag } from '../http/signed-request.ts';
 import type { Cache } from '../videos/cache.ts';
 import { mediaExpiry } from '../videos/expiry.ts';
 
@@ -26,7 +26,7 @@ function signedPlaylist(text: string) {
   let gzipped: Buffer | undefined;
   return {
     bytes,
-    etag: `W/"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`,
+    etag: weakEtag(bytes),
     // Level 1: the signatures do not compress at any level, the rest does at once (measured: 378 KB in 12 ms vs 376 KB in 18 ms at level 4).
     gzip: () => (gzipped ??= gzipSync(bytes, { level: 1 })),
   };
@@ -43,11 +43,8 @@ export function hlsRoutes(deps: { config: AuthConfig; signer: UrlSigner; videos:
   const router = Router();
   router.get('/v1/hls/:id/*rest', async (req, res) => {
     const id = req.params.id as string;
-    const path = req.path;
-    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
-    const verdict = signer.verify(path, query);
-    if (!verdict.ok) throw new AppError(verdict.error, 'this playlist URL is not validly signed');
-    const relative = path.slice(`${HLS_PREFIX}${id}/`.length);
+    assertSignedRequest(req, signer, 'playlist');
+    const relative = req.path.slice(`${HLS_PREFIX}${id}/`.length);
     if (!relative.endsWith('.m3u8')) throw new AppError('not_found', 'only playlists are served here; media comes from /media/');
 
     const video = await videos.get(id);

@@ -14,7 +14,6 @@ import { loadAuthConfig } from '../auth-config.ts';
 import { issueToken } from '../jwt.ts';
 import { signStoryboard } from '../storyboard/sign-storyboard.ts';
 import type { UploadStorage } from '../uploads/upload-storage.ts';
-import { storyboardKey } from './storyboard.ts';
 
 // The signed storyboard route and playback's storyboardUrl, against the unit project's PostgreSQL.
 const config = loadAuthConfig({ VIDGATE_LOG_LEVEL: 'silent', VIDGATE_PUBLIC_URL: 'https://media.example.test', VIDGATE_SIGNING_KEYS: 'k1:storyboard-test-signing-key-0123456789abcdef', VIDGATE_JWT_SECRET: 'storyboard-test-jwt-secret-0123456789abcdefghij' });
@@ -41,7 +40,7 @@ const signedPath = (id: string, exp = nowSeconds() + 60) => signer.signPath(`/v1
 let withStoryboard: string;
 beforeAll(async () => {
   withStoryboard = await video('sb', { hasStoryboard: true });
-  await objects.putText(storyboardKey(withStoryboard), VTT, 'text/vtt');
+  await objects.putText(videoKeys.storyboard(withStoryboard), VTT, 'text/vtt');
 });
 
 describe('GET /v1/storyboards/:id.vtt', () => {

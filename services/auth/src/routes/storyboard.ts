@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import type { AuthConfig } from '../auth-config.ts';
 import { AppError } from '@vidgate/common/errors';
@@ -7,12 +6,11 @@ import { nowSeconds, type UrlSigner } from '@vidgate/common/url-signer';
 import { videoKeys } from '@vidgate/common/video';
 import type { VideoStore } from '@vidgate/common/video-store';
 import type { Metrics } from '../http/metrics.ts';
+import { assertSignedRequest, weakEtag } from '../http/signed-request.ts';
 import { signStoryboard } from '../storyboard/sign-storyboard.ts';
 import type { Cache } from '../videos/cache.ts';
 import { mediaExpiry } from '../videos/expiry.ts';
 
-/** The one file of a video's seek thumbnails, beside its renditions (services/transcoder/src/storyboard-plan.ts). */
-export const storyboardKey = (id: string) => `${videoKeys.hlsPrefix(id)}storyboard.vtt`;
 /** Where a player fetches it; the signature of this path is the capability (minted by playback). */
 export const storyboardPath = (id: string) => `/v1/storyboards/${id}.vtt`;
 
@@ -27,14 +25,12 @@ export function storyboardRoutes(deps: { config: AuthConfig; signer: UrlSigner; 
   const router = Router();
   router.get('/v1/storyboards/:id.vtt', async (req, res) => {
     const id = req.params.id as string;
-    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
-    const verdict = signer.verify(req.path, query);
-    if (!verdict.ok) throw new AppError(verdict.error, 'this storyboard URL is not validly signed');
+    assertSignedRequest(req, signer, 'storyboard');
 
     const video = await videos.get(id);
     if (!video || video.status !== 'ready') throw new AppError('video_not_found', `no playable video ${id}`);
     if (!video.hasStoryboard) throw new AppError('not_found', `video ${id} has no storyboard`);
-    const key = storyboardKey(id);
+    const key = videoKeys.storyboard(id);
     const exp = mediaExpiry(nowSeconds(), video.durationSeconds ?? 0, config.playback);
     const signed = await cache.getOrLoad(`storyboard:${key}:${exp}`, async () => {
       const stored = await objects.getText(key);
@@ -42,7 +38,7 @@ export function storyboardRoutes(deps: { config: AuthConfig; signer: UrlSigner; 
       const { text, signed: count } = signStoryboard({ text: stored, vttKey: key, videoPrefix: videoKeys.hlsPrefix(id), signPaths: (paths) => signer.signPaths(paths, exp) });
       metrics.urlsSigned.inc({ kind: 'media' }, count);
       const bytes = Buffer.from(text);
-      return { bytes, etag: `W/"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"` };
+      return { bytes, etag: weakEtag(bytes) };
     });
     if (signed === undefined) throw new AppError('not_found', `video ${id} has no storyboard`);
     // Like playlists: for this viewer only, revalidated each time (a 304 while the minute's text is the same).

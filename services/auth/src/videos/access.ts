@@ -44,15 +44,6 @@ export function assertMaySee(video: Video, principal: Principal | undefined, opt
   if (video.status !== 'ready') throw new AppError('video_not_found', `no video ${video.id}`);
 }
 
-/**
- * Captions are part of the video: added, listed and removed by whoever may
- * manage it (403 for its viewers, 404 for anyone else, as for any change).
- * Viewers get them only through the signed master playlist of a playback.
- */
-export function assertMayEditCaptions(video: Video, principal: Principal | undefined, options: AccessOptions): void {
-  assertMayManage(video, principal, options);
-}
-
 /** 403 for a viewer who may see the video but not change it; 404 for anyone who may not even see it. */
 export function assertMayManage(video: Video, principal: Principal | undefined, options: AccessOptions): void {
   if (mayManage(video, principal)) return;
