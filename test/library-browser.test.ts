@@ -53,7 +53,7 @@ describe('the library page in Chromium', () => {
 
     await row(kept).locator('input[name=title]').fill('Kept and renamed');
     await row(kept).locator('input[name=groups]').fill('editors, editors');
-    await row(kept).locator('button[type=submit]').click();
+    await row(kept).getByRole('button', { name: 'Save' }).click();
     await expect.poll(async () => (await videoStore.get(kept))?.title, { timeout: 10_000 }).toBe('Kept and renamed');
     expect((await videoStore.get(kept))!.allowedGroups).toEqual(['editors']);
 

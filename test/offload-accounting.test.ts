@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { notMetrics, scrapeAfter, scrapeAuth, scrapeCollector, settledCollector, sum, type Sample } from './support/prometheus.ts';
 import { ORIGIN, testConfig } from './support/test-stack.ts';
-import { DEMO_ID, playback, segmentUris, tokenFor, variantUris } from './support/videos.ts';
+import { DEMO_ID, playback, segmentUris, tokenFor, topPictureUri } from './support/videos.ts';
 import { pollUntil } from './support/poll.ts';
 import { metricsProblems } from './support/promtool.ts';
 import { wireGet } from './support/wire-bytes.ts';
@@ -23,7 +23,7 @@ async function session(masterUrl: string, headers: Record<string, string>) {
   let segmentBytes = 0;
   const master = await wireGet(masterUrl, headers);
   playlistBytes += master.wireBytes;
-  const variantUrl = new URL(variantUris(master.body.toString()).at(-1)!, new URL(masterUrl, ORIGIN));
+  const variantUrl = new URL(topPictureUri(master.body.toString()), new URL(masterUrl, ORIGIN));
   const variant = await wireGet(variantUrl.href, headers);
   playlistBytes += variant.wireBytes;
   for (const uri of segmentUris(variant.body.toString())) {

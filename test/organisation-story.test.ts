@@ -81,7 +81,7 @@ describe("an organisation's video, from upload to deletion", () => {
     await libraryLoaded(alice.page, 0);
     const row = alice.page.locator(`li.video[data-id="${id}"]`);
     await row.locator('input[name=groups]').fill('editors');
-    await row.locator('button[type=submit]').click();
+    await row.getByRole('button', { name: 'Save' }).click();
     await expect.poll(async () => (await videoStore.get(id))?.allowedGroups, { timeout: 10_000 }).toEqual(['editors']);
 
     // Bob, an editor: shared with him, listed, played from the library.

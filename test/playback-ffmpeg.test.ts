@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET, rootClient } from './support/media-fixtures.ts';
 import { playedSeconds } from './support/pipeline.ts';
 import { ORIGIN } from './support/test-stack.ts';
-import { DEMO_ID, mediaObjectKey, playback, playlistUris, segmentUris, tokenFor, variantUris, type Playback } from './support/videos.ts';
+import { DEMO_ID, mediaObjectKey, playback, playlistUris, segmentUris, tokenFor, variants, variantUris, type Playback } from './support/videos.ts';
 
 // ffmpeg as the HLS client: it resolves every playlist URI itself and drops the
 // parent's query string, so it only plays if every URI was signed on its own.
@@ -113,9 +113,7 @@ describe('the audio-only variant, for links too slow for any picture', () => {
   const run = promisify(execFile);
   /** The master's last variant: its EXT-X-STREAM-INF line and its signed URI. */
   async function audioVariant(): Promise<{ attributes: string; uri: string }> {
-    const lines = (await fetchPlaylist(pb.masterUrl)).text.split('\n').map((l) => l.trim());
-    const at = lines.findLastIndex((l) => l.startsWith('#EXT-X-STREAM-INF:'));
-    return { attributes: lines[at]!, uri: variantUris(lines.join('\n')).at(-1)! };
+    return variants((await fetchPlaylist(pb.masterUrl)).text).at(-1)!;
   }
 
   it('is the master\'s last variant: AAC, no resolution, as the playback says, and signed like every other URI, down to its segments', async () => {

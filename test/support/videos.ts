@@ -108,9 +108,17 @@ export function playlistUris(text: string): { uri: string; kind: 'line' | 'attri
 
 /** The variant playlist URIs of a master playlist, in order. */
 export function variantUris(master: string): string[] {
-  const lines = master.split(/\r?\n/).map((l) => l.trim());
-  return lines.flatMap((l, i) => (l.startsWith('#EXT-X-STREAM-INF') ? [lines.slice(i + 1).find((n) => n !== '' && !n.startsWith('#'))!] : []));
+  return variants(master).map((v) => v.uri);
 }
+
+/** Each variant of a master playlist: its EXT-X-STREAM-INF line and its URI, in order (the audio-only one last). */
+export function variants(master: string): { attributes: string; uri: string }[] {
+  const lines = master.split(/\r?\n/).map((l) => l.trim());
+  return lines.flatMap((l, i) => (l.startsWith('#EXT-X-STREAM-INF') ? [{ attributes: l, uri: lines.slice(i + 1).find((n) => n !== '' && !n.startsWith('#'))! }] : []));
+}
+
+/** The URI of the largest picture: the last variant with a RESOLUTION (the ladder goes up; the audio-only variant has none). */
+export const topPictureUri = (master: string): string => variants(master).findLast((v) => v.attributes.includes('RESOLUTION='))!.uri;
 
 /** The segment URIs of a media playlist (URI lines), in order. */
 export function segmentUris(variant: string): string[] {
