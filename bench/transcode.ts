@@ -1,6 +1,7 @@
 /**
  * Transcode cost on this machine: a generated 720p clip (default 60 s) packaged
- * into the full HLS ladder (probe, poster, one ffmpeg run), timed; printed as
+ * into the full HLS ladder (probe, poster, storyboard pass, one ffmpeg run for
+ * the renditions and the audio-only variant), timed; printed as
  * seconds of work per minute of source.
  *
  *   node --import tsx bench/transcode.ts     (BENCH_SOURCE_SECONDS=60)
