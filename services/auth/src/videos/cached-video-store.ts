@@ -26,21 +26,10 @@ export function cachedVideoStore(inner: VideoStore, cache: Cache): VideoStore {
       if (video?.status === 'ready') cache.set(key(id), video);
       return video;
     },
-    async put(video) {
-      await inner.put(video);
-      cache.delete(key(video.id));
-    },
+    put: (video) => dropping(video.id, inner.put(video)),
     create: (video) => inner.create(video),
-    async patch(id, changes) {
-      const changed = await inner.patch(id, changes);
-      cache.delete(key(id));
-      return changed;
-    },
-    async remove(id) {
-      const removed = await inner.remove(id);
-      cache.delete(key(id));
-      return removed;
-    },
+    patch: (id, changes) => dropping(id, inner.patch(id, changes)),
+    remove: (id) => dropping(id, inner.remove(id)),
     setCaption: (id, caption) => dropping(id, inner.setCaption(id, caption)),
     removeCaption: (id, language, updatedAt) => dropping(id, inner.removeCaption(id, language, updatedAt)),
     page: (scope, page) => inner.page(scope, page),
