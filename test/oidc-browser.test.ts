@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, recordTraffic, type Exchange } from './support/browser.ts';
+import { launchChromium, recordedPage, type Exchange } from './support/browser.ts';
 import { startOidcOrigin, type OidcOrigin } from './support/oidc-origin.ts';
 import type { TestIdentityProvider } from './support/oidc-provider.ts';
 import { testConfig } from './support/test-stack.ts';
@@ -25,7 +25,7 @@ let idp: TestIdentityProvider;
 let browser: Browser | undefined;
 let page: Page;
 let traffic: Exchange[];
-const pageLog: string[] = [];
+let pageLog: string[] = [];
 let work: string;
 
 beforeAll(async () => {
@@ -33,10 +33,7 @@ beforeAll(async () => {
   oidcOrigin = await startOidcOrigin(NAME, { origin: ORIGIN_PORT, auth: AUTH_PORT });
   idp = oidcOrigin.idp;
   browser = await launchChromium();
-  page = await browser.newPage();
-  traffic = recordTraffic(page);
-  page.on('console', (m) => pageLog.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (err) => pageLog.push(`pageerror: ${err.message}`));
+  ({ page, traffic, pageLog } = await recordedPage(browser));
 }, 120_000);
 
 afterAll(async () => {

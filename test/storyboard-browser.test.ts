@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, recordTraffic, type Exchange } from './support/browser.ts';
+import { launchChromium, recordedPage, type Exchange } from './support/browser.ts';
 import { cueAt, parseStoryboard, unsigned, uploadReadyClip, type StoryboardCue } from './support/storyboard.ts';
 import { ORIGIN } from './support/test-stack.ts';
 import { api } from './support/uploads.ts';
@@ -20,7 +20,7 @@ let work: string;
 let browser: Browser | undefined;
 let page: Page;
 let traffic: Exchange[];
-const pageLog: string[] = [];
+let pageLog: string[] = [];
 let id: string;
 let cues: StoryboardCue[];
 let duration: number;
@@ -33,10 +33,7 @@ beforeAll(async () => {
   duration = pb.durationSeconds;
   cues = parseStoryboard(await (await fetch(pb.storyboardUrl!)).text(), pb.storyboardUrl!);
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-  traffic = recordTraffic(page);
-  page.on('console', (m) => pageLog.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (err) => pageLog.push(`pageerror: ${err.message}`));
+  ({ page, traffic, pageLog } = await recordedPage(browser, { viewport: { width: 1100, height: 900 } }));
 });
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoKeys } from '@vidgate/common/video';
 import { generateTestVideo } from '../services/transcoder/src/test-video.ts';
-import { launchChromium, recordTraffic, type Exchange } from './support/browser.ts';
+import { launchChromium, recordedPage, type Exchange } from './support/browser.ts';
 import { ORIGIN, testConfig } from './support/test-stack.ts';
 import { incompleteUploads } from './support/uploads.ts';
 
@@ -41,7 +41,7 @@ let otherClip: string;
 let browser: Browser | undefined;
 let page: Page;
 let traffic: Exchange[];
-const pageLog: string[] = [];
+let pageLog: string[] = [];
 
 /** A playable MP4 of exactly `size` bytes: a short clip and a top-level `free` box, which players and ffmpeg skip. */
 async function paddedClip(path: string, size: number): Promise<void> {
@@ -104,11 +104,8 @@ beforeAll(async () => {
   otherClip = join(work, 'other.mp4');
   const [launched] = await Promise.all([launchChromium(), paddedClip(clip, SIZE), writeFile(otherClip, randomBytes(1000))]);
   browser = launched;
-  page = await browser.newPage();
-  traffic = recordTraffic(page);
+  ({ page, traffic, pageLog } = await recordedPage(browser));
   page.on('dialog', (d) => { void (d.type() === 'beforeunload' ? d.accept() : d.dismiss()); });
-  page.on('console', (m) => pageLog.push(`${m.type()}: ${m.text()}`));
-  page.on('pageerror', (err) => pageLog.push(`pageerror: ${err.message}`));
 });
 
 afterAll(async () => {

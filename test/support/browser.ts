@@ -54,8 +54,8 @@ export function recordTraffic(page: Page): Exchange[] {
 }
 
 /** A new page whose traffic and console (uncaught errors too) are recorded, for a test to keep when it fails. */
-export async function recordedPage(browser: Browser): Promise<{ page: Page; traffic: Exchange[]; pageLog: string[] }> {
-  const page = await browser.newPage();
+export async function recordedPage(browser: Browser, options: Parameters<Browser['newPage']>[0] = {}): Promise<{ page: Page; traffic: Exchange[]; pageLog: string[] }> {
+  const page = await browser.newPage(options);
   const pageLog: string[] = [];
   page.on('console', (m) => pageLog.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (err) => pageLog.push(`pageerror: ${err.message}`));
