@@ -1,6 +1,8 @@
-// Adds up the JSON reports of test/run.sh's vitest phases into one line, in
-// vitest's own words, so the total of `npm test` is one line of its log.
-// Exits 1 when a phase left no report (it crashed before reporting).
+// Adds up the JSON reports of test/run.sh's vitest phases: the totals in
+// vitest's own words, then, as the log's last line, the plain closing line CI
+// counts tests by ("tests: N passed, N failed[, N skipped]"); CI does not read
+// vitest's own summary. Exits 1 when a phase left no report (it crashed
+// before reporting).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,4 +21,5 @@ const expected = 4;
 console.log(`\n[npm test] all ${files.length} of ${expected} vitest phases reported`);
 console.log(`[npm test] Test Files  ${total.failedFiles ? `${total.failedFiles} failed | ` : ''}${total.files - total.failedFiles} passed (${total.files})`);
 console.log(`[npm test]      Tests  ${total.failed ? `${total.failed} failed | ` : ''}${total.passed} passed${total.skipped ? ` | ${total.skipped} skipped` : ''} (${total.passed + total.failed + total.skipped})`);
+console.log(`tests: ${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
 process.exit(files.length === expected ? 0 : 1);
