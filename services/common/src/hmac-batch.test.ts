@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import pkg from '../../../package.json' with { type: 'json' };
-import { hmacSha256Base64url } from './hmac-batch.ts';
+import { hmacSha256Base64url, hmacSplice } from './hmac-batch.ts';
+import { spliceText } from './splice-text.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const reference = (key: string, message: string) => createHmac('sha256', key).update(message).digest('base64url');
@@ -71,6 +72,46 @@ describe('hmacSha256Base64url (WebAssembly)', () => {
       const tails = Array.from({ length: 3_000 }, (_, i) => (i === 2_500 ? `/a${odd}` : `/a${i}`));
       expect(() => hmacSha256Base64url('key', tails), odd).toThrow(RangeError);
     }
+  });
+
+  it('writes each signed URL into the text as the plain splice would, whatever the text holds', () => {
+    // Any text (non-ASCII, surrogate pairs, lone surrogates), spans in order, some tails used twice or never.
+    const text = fc.string({ unit: fc.oneof(fc.constantFrom('a', '\n', '"', 'é', '€', '\ud83d\ude00'), fc.string({ unit: 'grapheme', maxLength: 1 })), maxLength: 120 });
+    fc.assert(fc.property(ascii({ minLength: 1, maxLength: 70 }), ascii({ maxLength: 40 }), fc.array(ascii({ maxLength: 90 }), { minLength: 1, maxLength: 12 }), ascii({ maxLength: 30 }), text, fc.array(fc.nat(), { maxLength: 30 }), (key, head, tails, between, text, cuts) => {
+      // Cut points on code-point boundaries, paired into spans.
+      const boundaries = [...text].reduce((at, ch) => [...at, at.at(-1)! + ch.length], [0]);
+      const points = [...new Set(cuts.map((c) => boundaries[c % boundaries.length]!))].sort((a, b) => a - b);
+      const starts = points.filter((_, i) => i % 2 === 0 && i + 1 < points.length);
+      const ends = points.filter((_, i) => i % 2 === 1);
+      const indexes = starts.map((_, i) => cuts[i]! % tails.length);
+      const spans = { starts, ends, indexes };
+      const urls = tails.map((tail) => tail + between + reference(key, head + tail));
+      expect(hmacSplice({ key, head, tails, between, text, spans }).equals(spliceText(text, spans, urls))).toBe(true);
+    }), { numRuns: 300 });
+  });
+
+  it('puts a long playlist together in one call, every URL its own', () => {
+    const key = 'key-0123456789abcdef0123456789abcdef';
+    const tails = Array.from({ length: 5_000 }, (_, i) => `/media/v/hls/720p/segment_${i}.m4s`);
+    const text = `#EXTM3U\n${tails.map((_, i) => `#EXTINF:4.0,\ns${i}\n`).join('')}`;
+    const starts: number[] = [];
+    for (let at = text.indexOf('\ns'); at >= 0; at = text.indexOf('\ns', at + 1)) starts.push(at + 1);
+    const ends = starts.map((start) => text.indexOf('\n', start));
+    const spans = { starts, ends, indexes: starts.map((_, i) => i) };
+    const out = hmacSplice({ key, head: 'h\n', tails, between: '?sig=', text, spans }).toString();
+    expect(out.split('\n').filter((line) => line.startsWith('/')).map((line) => line.split('?sig=')[1])).toEqual(tails.map((tail) => reference(key, `h\n${tail}`)));
+  });
+
+  it('refuses spans out of order, past the text or naming no tail, and a non-ASCII between', () => {
+    const splice = (spans: { starts: number[]; ends: number[]; indexes: number[] }, between = '?') => () => hmacSplice({ key: 'k', head: '', tails: ['/a', '/b'], between, text: 'abcdef', spans });
+    expect(splice({ starts: [3, 1], ends: [4, 2], indexes: [0, 0] })).toThrow(RangeError);
+    expect(splice({ starts: [1], ends: [3], indexes: [0] })).not.toThrow();
+    expect(splice({ starts: [1, 2], ends: [3, 4], indexes: [0, 1] })).toThrow(RangeError);
+    expect(splice({ starts: [4], ends: [7], indexes: [0] })).toThrow(RangeError);
+    expect(splice({ starts: [3], ends: [2], indexes: [0] })).toThrow(RangeError);
+    expect(splice({ starts: [1], ends: [2], indexes: [2] })).toThrow(RangeError);
+    expect(splice({ starts: [1], ends: [2], indexes: [-1] })).toThrow(RangeError);
+    expect(splice({ starts: [1], ends: [2], indexes: [0] }, '?é')).toThrow(RangeError);
   });
 
   it('is the module its AssemblyScript source compiles to (npm run build:wasm)', async () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Spans } from './splice-text.ts';
 
 /**
  * base64url(HMAC-SHA256(key, message)) for many messages in one call, through
@@ -12,6 +13,7 @@ interface Exports {
   memory: WebAssembly.Memory;
   setKey(at: number, length: number): void;
   signAll(head: number, headLength: number, lengths: number, tails: number, count: number, output: number): void;
+  splice(text: number, textLength: number, spans: number, count: number, tails: number, offsets: number, lengths: number, between: number, betweenLength: number, signatures: number, output: number): number;
   inputBase(): number;
 }
 
@@ -47,12 +49,22 @@ function setKey(key: string): void {
   keySet = key;
 }
 
+/** Where signBatch left a batch in the module's memory. */
+interface Batch {
+  /** The tails, one after another; their lengths (u32) at `lengths`; the signatures, 43 bytes each, at `output`. */
+  tails: number;
+  lengths: number;
+  output: number;
+  /** The first free byte after them. */
+  end: number;
+}
+
 /**
- * base64url(HMAC-SHA256(key, head + tail)) for each tail: the messages of a
- * batch often share their start (the signing scheme's head), which is then
- * written once, not once per message.
+ * base64url(HMAC-SHA256(key, head + tail)) for each tail, left in the module's
+ * memory: the messages of a batch often share their start (the signing
+ * scheme's head), which is then written once, not once per message.
  */
-export function hmacSha256Base64url(key: string, tails: readonly string[], head = ''): string[] {
+function signBatch(key: string, tails: readonly string[], head: string): Batch {
   if (!ASCII.test(head)) throw new RangeError('the key and the messages must be ASCII');
   const count = tails.length;
   let longest = 0;
@@ -68,7 +80,8 @@ export function hmacSha256Base64url(key: string, tails: readonly string[], head 
   const head0 = lengths + 4 * count;
   const tails0 = head0 + head.length + longest + 128;
   const output = tails0 + total;
-  reserve(output + SIG_LENGTH * count + 16 - base);
+  const end = output + SIG_LENGTH * count + 16;
+  reserve(end - base);
   setKey(key);
   for (let i = 0, at = lengths >>> 2; i < count; i++) words[at + i] = tails[i]!.length;
   bytes.write(head, head0, 'latin1');
@@ -81,6 +94,13 @@ export function hmacSha256Base64url(key: string, tails: readonly string[], head 
     at += run.length;
   }
   wasm.signAll(head0, head.length, lengths, tails0, count, output);
+  return { tails: tails0, lengths, output, end };
+}
+
+/** base64url(HMAC-SHA256(key, head + tail)) for each tail. */
+export function hmacSha256Base64url(key: string, tails: readonly string[], head = ''): string[] {
+  const { output } = signBatch(key, tails, head);
+  const count = tails.length;
   const sigs: string[] = [];
   for (let from = 0; from < count; from += RUN) {
     const to = Math.min(count, from + RUN);
@@ -88,4 +108,58 @@ export function hmacSha256Base64url(key: string, tails: readonly string[], head 
     for (let at = 0; at < run.length; at += SIG_LENGTH) sigs.push(run.slice(at, at + SIG_LENGTH));
   }
   return sigs;
+}
+
+/**
+ * `text` as UTF-8 bytes with span i replaced by tail k + `between` +
+ * base64url(HMAC-SHA256(key, head + tail k)), k = spans.indexes[i]: a
+ * playlist with each URI replaced by its signed URL, put together in the
+ * module's memory in one call, so that no string is made per URL (those
+ * strings, and joining them, cost as much as the signing). The text may hold
+ * any character; the tails, head and key must be ASCII.
+ */
+export function hmacSplice(input: { key: string; head: string; tails: readonly string[]; between: string; text: string; spans: Spans }): Buffer {
+  const { text, spans, between, tails } = input;
+  if (!ASCII.test(between)) throw new RangeError('the key and the messages must be ASCII');
+  const batch = signBatch(input.key, tails, input.head);
+  const count = spans.starts.length;
+  const textBytes = Buffer.byteLength(text);
+  // Layout after the batch: each tail's offset from the first (u32); between, then 16 bytes copied
+  // past it; the text and the spans (3 u32 each), each with 16 bytes after them;
+  // the output: the text and every URL, and 16 bytes.
+  let urlBytes = 0;
+  for (let i = 0; i < count; i++) {
+    const index = spans.indexes[i]!;
+    if (!(index >= 0 && index < tails.length)) throw new RangeError(`span ${i} names no tail`);
+    urlBytes += words[(batch.lengths >>> 2) + index]! + between.length + SIG_LENGTH;
+  }
+  const offsets = (batch.end + 3) & ~3;
+  const between0 = offsets + 4 * tails.length;
+  const text0 = between0 + between.length + 16;
+  const spans0 = (text0 + textBytes + 16 + 3) & ~3;
+  const output = spans0 + 12 * count + 16;
+  reserve(output + textBytes + urlBytes + 16 - base);
+  for (let i = 0, at = offsets >>> 2, offset = 0; i < tails.length; i++) {
+    words[at + i] = offset;
+    offset += words[(batch.lengths >>> 2) + i]!;
+  }
+  bytes.write(between, between0, 'latin1');
+  bytes.write(text, text0, 'utf8');
+  // Positions in the string are positions in its bytes while it is ASCII; otherwise
+  // each is counted in UTF-8 from the one before (spans never start inside a character).
+  const ascii = textBytes === text.length;
+  let position = 0;
+  let byte = 0;
+  const byteAt = (at: number): number => (ascii ? at : ((byte += Buffer.byteLength(text.slice(position, at))), (position = at), byte));
+  for (let i = 0, at = spans0 >>> 2, previous = 0; i < count; i++, at += 3) {
+    const start = spans.starts[i]!;
+    const end = spans.ends[i]!;
+    if (!(start >= previous && end >= start && end <= text.length)) throw new RangeError(`span ${i} is out of order or out of the text`);
+    words[at] = byteAt(start);
+    words[at + 1] = byteAt(end);
+    words[at + 2] = spans.indexes[i]!;
+    previous = end;
+  }
+  const written = wasm.splice(text0, textBytes, spans0, count, batch.tails, offsets, batch.lengths, between0, between.length, batch.output, output);
+  return Buffer.from(bytes.subarray(output, output + written));
 }

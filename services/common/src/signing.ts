@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { hmacSha256Base64url } from './hmac-batch.ts';
+import { hmacSha256Base64url, hmacSplice } from './hmac-batch.ts';
 import { isSafeSignedPath, objectKeyProblem } from './object-key.ts';
+import type { Spans } from './splice-text.ts';
 
 /**
  * The Vidgate URL signature, scheme "v1" (specified in nginx/README.md).
@@ -77,6 +78,19 @@ export function signQueries(input: { paths: readonly string[]; kid: string; key:
   const sigs = hmacSha256Base64url(input.key, input.paths, canonicalString(input.kid, input.exp, ''));
   const query = `exp=${input.exp}&kid=${input.kid}&sig=`;
   return sigs.map((sig) => query + sig);
+}
+
+/**
+ * `text` as UTF-8 bytes with span i replaced by the signed URL of
+ * paths[spans.indexes[i]] (the path, "?", and signQuery's query): a
+ * playlist's URIs signed in one batch and written into it without a string
+ * per URL (hmac-batch.ts).
+ */
+export function signIntoText(input: { text: string; spans: Spans; paths: readonly string[]; kid: string; key: string; exp: number }): Buffer {
+  const { kid, exp } = input;
+  checkSigning(kid, exp);
+  for (const path of input.paths) checkPath(path);
+  return hmacSplice({ key: input.key, head: canonicalString(kid, exp, ''), tails: input.paths, between: `?exp=${exp}&kid=${kid}&sig=`, text: input.text, spans: input.spans });
 }
 
 function parseQuery(rawQuery: string): { exp: string; kid: string; sig: string } | VerifyError {

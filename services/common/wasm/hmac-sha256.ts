@@ -291,6 +291,38 @@ export function signAll(head: usize, headLength: usize, lengths: usize, tails: u
   }
 }
 
+/**
+ * Writes, at `output`, the `textLength` bytes at `text` with each of `count`
+ * spans replaced by a signed URL: span j is three u32 at `spans` + 12j (its
+ * start and end in the text, ascending and apart, and the index i of its
+ * message), and its URL is tail i (as signAll read it, from `offsets` + 4i and
+ * `lengths` + 4i), the `betweenLength` bytes at `between`, and signature i
+ * (signAll's output at `signatures`). Returns the bytes written. Pieces are
+ * copied 16 bytes at a time: reads up to 15 bytes past any piece and writes up
+ * to 15 past the end, as copy16 does.
+ */
+export function splice(text: usize, textLength: usize, spans: usize, count: u32, tails: usize, offsets: usize, lengths: usize, between: usize, betweenLength: usize, signatures: usize, output: usize): usize {
+  let out = output;
+  let copied: usize = 0;
+  for (let j: usize = 0; j < <usize>count; j++) {
+    const span = spans + j * 12;
+    const start = <usize>load<u32>(span);
+    const i = <usize>load<u32>(span, 8);
+    copy16(out, text + copied, start - copied);
+    out += start - copied;
+    const length = <usize>load<u32>(lengths + (i << 2));
+    copy16(out, tails + <usize>load<u32>(offsets + (i << 2)), length);
+    out += length;
+    copy16(out, between, betweenLength);
+    out += betweenLength;
+    copy16(out, signatures + i * 43, 43);
+    out += 43;
+    copied = <usize>load<u32>(span, 4);
+  }
+  copy16(out, text + copied, textLength - copied);
+  return out + textLength - copied - output;
+}
+
 /** Where the caller may write messages: the end of this module's static data, 16-byte aligned. */
 export function inputBase(): usize {
   return (__heap_base + 15) & ~15;

@@ -30,8 +30,8 @@ const captions: Caption[] = [
 const sign = (text: string, playlistKey: string, videoPrefix: string) => rewritePlaylist({
   text, playlistKey, videoPrefix,
   pathFor: (key, kind) => (kind === 'media' ? `/media/${key}` : `/v1/hls/${ID}/${key.slice(PREFIX.length)}`),
-  signPaths: (paths) => signer.signPaths(paths, EXP),
-});
+  signInto: (text, spans, paths) => signer.signInto(text, spans, paths, EXP),
+}).toString();
 
 /** Every URI of a playlist (URI lines and URI="…" attributes). */
 const urisOf = (text: string) => text.split('\n').flatMap((line) => (line && !line.startsWith('#') ? [line] : [...line.matchAll(/URI="([^"]*)"/g)].map((m) => m[1]!)));

@@ -1,4 +1,5 @@
 import { AppError } from '@vidgate/common/errors';
+import { spliceText } from '@vidgate/common/splice-text';
 import { describe, expect, it } from 'vitest';
 import { MAX_PLAYLIST_BYTES, MAX_PLAYLIST_LINES, rewritePlaylist } from './rewrite-playlist.ts';
 
@@ -9,8 +10,8 @@ function rewrite(text: string, videoPrefix = PREFIX): { out: string; signed: str
   const out = rewritePlaylist({
     text, playlistKey: `${PREFIX}360p/index.m3u8`, videoPrefix,
     pathFor: (key) => `/s/${key}`,
-    signPaths: (paths) => paths.map((path) => (signed.push(path.slice('/s/'.length)), `${path}?sig=x`)),
-  });
+    signInto: (text, spans, paths) => spliceText(text, spans, paths.map((path) => (signed.push(path.slice('/s/'.length)), `${path}?sig=x`))),
+  }).toString();
   return { out, signed };
 }
 

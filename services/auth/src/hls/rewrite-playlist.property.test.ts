@@ -126,8 +126,8 @@ function rewrite(id: string, playlist: string, text: string): string {
     videoPrefix: prefix,
     // As routes/hls.ts does.
     pathFor: (key, kind) => (kind === 'media' ? `/media/${key}` : `/v1/hls/${id}/${key.slice(prefix.length)}`),
-    signPaths: (paths) => signer.signPaths(paths, EXP),
-  });
+    signInto: (text, spans, paths) => signer.signInto(text, spans, paths, EXP),
+  }).toString();
 }
 
 describe('rewritePlaylist on random and mutated playlists', () => {

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { rewritePlaylist } from './rewrite-playlist.ts';
+import { spliceText, type Spans } from '@vidgate/common/splice-text';
+import { rewritePlaylist as rewriteToBytes, type RewriteInput } from './rewrite-playlist.ts';
+
+const rewritePlaylist = (input: RewriteInput) => rewriteToBytes(input).toString();
 
 const PREFIX = 'videos/abc123/hls/';
 
@@ -11,7 +14,7 @@ function fakeSigners() {
   return {
     calls,
     pathFor: (key: string, kind: 'media' | 'playlist') => (kind === 'media' ? `/media/${key}` : `/v1/hls/${key}`),
-    signPaths: (paths: readonly string[]) => paths.map((path) => record(`${path}?sig=${path.startsWith('/media/') ? 'M' : 'P'}`)),
+    signInto: (text: string, spans: Spans, paths: readonly string[]) => spliceText(text, spans, paths.map((path) => record(`${path}?sig=${path.startsWith('/media/') ? 'M' : 'P'}`))),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Spans } from '@vidgate/common/splice-text';
 import { parseAttributes } from './attribute-list.ts';
 import { invalid, LineProblem } from './playlist-problem.ts';
 import { MAX_PLAYLIST_LINES, playlistText, tooManyLines, tooManyLinesError } from './playlist-text.ts';
@@ -15,18 +16,19 @@ export interface RewriteInput {
   videoPrefix: string;
   /** The absolute path a player fetches an object at: media from nginx, nested playlists from the auth service. */
   pathFor(objectKey: string, kind: UriKind): string;
-  /** Signs every path of the playlist at once; returns each path + "?" + its signed query. */
-  signPaths(paths: readonly string[]): string[];
+  /** Signs every path of the playlist at once: `text` as UTF-8 bytes with span i replaced by the signed URL of paths[spans.indexes[i]] (UrlSigner.signInto). */
+  signInto(text: string, spans: Spans, paths: readonly string[]): Buffer;
 }
 
 /**
- * Rewrites every URI of a stored playlist to an absolute-path signed URL.
+ * Rewrites every URI of a stored playlist to an absolute-path signed URL, and
+ * returns the playlist as UTF-8 bytes, as it is cached and sent.
  * Players drop the playlist's own query string when they resolve a relative
  * URI, so a relative URI would reach nginx unsigned; every one is replaced.
  * Every other byte of every other line is kept. A URI that cannot be proven to
  * name an object of this video makes the whole playlist invalid, never signed.
  */
-export function rewritePlaylist(input: RewriteInput): string {
+export function rewritePlaylist(input: RewriteInput): Buffer {
   const text = playlistText(input.text);
   const uris = createUriCollector(input, text);
   let seenHeader = false;

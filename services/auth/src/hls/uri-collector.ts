@@ -8,8 +8,8 @@ import type { UriKind } from './uri-tags.ts';
 export interface UriCollector {
   /** The text from `start` to `end` is replaced by the signed URL of the object `uri` names. */
   replace(start: number, end: number, uri: string, kind: UriKind): void;
-  /** Signs every collected path in one batch; returns the text with each URI replaced and a final "\n". */
-  fill(): string;
+  /** Signs every collected path in one batch; returns the text with each URI replaced and a final "\n", as UTF-8 bytes. */
+  fill(): Buffer;
 }
 
 /**
@@ -50,16 +50,7 @@ export function createUriCollector(input: RewriteInput, text: string): UriCollec
       const { distinct, indexes } = distinctPaths(paths);
       // Each path was a few strings concatenated; let the garbage collector have them before signing.
       paths.length = 0;
-      const urls = input.signPaths(distinct);
-      // The text between URIs is copied in slices, not line by line.
-      const out: string[] = [];
-      let copied = 0;
-      for (let i = 0; i < starts.length; i++) {
-        out.push(text.slice(copied, starts[i]), urls[indexes[i]!]!);
-        copied = ends[i]!;
-      }
-      out.push(text.slice(copied), text.endsWith('\n') ? '' : '\n');
-      return out.join('');
+      return input.signInto(text.endsWith('\n') ? text : `${text}\n`, { starts, ends, indexes }, distinct);
     },
   };
 }

@@ -21,8 +21,7 @@ const HLS_PREFIX = '/v1/hls/';
  * type), a weak ETag (one for every encoding), and the gzip form, made the first
  * time a player asks for it. Signatures are random, so gzip saves about 70%.
  */
-function signedPlaylist(text: string) {
-  const bytes = Buffer.from(text);
+function signedPlaylist(bytes: Buffer) {
   let gzipped: Buffer | undefined;
   return {
     bytes,
@@ -69,9 +68,9 @@ export function hlsRoutes(deps: { config: AuthConfig; signer: UrlSigner; videos:
         playlistKey,
         videoPrefix: caption ? videoKeys.prefix(id) : prefix,
         pathFor: (key, kind) => (kind === 'media' ? `/media/${key}` : `${HLS_PREFIX}${id}/${key.slice(prefix.length)}`),
-        signPaths: (paths) => {
+        signInto: (text, spans, paths) => {
           for (const path of paths) counted[path.startsWith('/media/') ? 'media' : 'playlist']++;
-          return signer.signPaths(paths, exp);
+          return signer.signInto(text, spans, paths, exp);
         },
       });
       metrics.urlsSigned.inc({ kind: 'media' }, counted.media);
