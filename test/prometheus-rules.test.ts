@@ -75,7 +75,7 @@ describe('Prometheus configuration', () => {
 
   it('passes its rule unit tests (offload ratio, edge cache ratios, alerts)', async () => {
     const files = await ruleTests();
-    expect(files).toEqual(['tests/edge-cache.test.yml', 'tests/offload-ratio.test.yml', 'tests/transcode-queue.test.yml']);
+    expect(files).toEqual(['tests/auth-errors.test.yml', 'tests/edge-cache.test.yml', 'tests/offload-ratio.test.yml', 'tests/transcode-queue.test.yml']);
     const run = await promtool(['test', 'rules', ...files]);
     expect(run.code, run.out).toBe(0);
   });

@@ -9,12 +9,14 @@ interface ErrorLog {
  * Every service's express error handler: maps any error to { error, message }
  * in one place; unknown errors become a bare 500. 5xx are logged with the
  * request's logger (pino-http) when there is one, else with the fallback.
+ * The code answered is left in res.locals.errorCode for the metrics.
  */
 export function errorHandler(fallback?: ErrorLog): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const appError = toAppError(err);
     const log = (req as { log?: ErrorLog }).log ?? fallback;
     if (appError.status >= 500) log?.error({ err, details: appError.details }, appError.message);
+    res.locals.errorCode = appError.code;
     if (res.headersSent) return void res.destroy();
     // A refusal is about this request now: no browser or CDN may keep it.
     res.status(appError.status).set('Cache-Control', 'no-store');

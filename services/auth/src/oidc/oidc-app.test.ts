@@ -66,4 +66,20 @@ describe('the auth service with an identity provider', () => {
       idp.setDown(false);
     }
   });
+
+  it('counts its refusals by route and error code where Prometheus reads them', async () => {
+    const app = build(idp.issuer);
+    const alice = await idp.accessToken('alice');
+    const forged = `${alice.slice(0, -4)}${alice.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+    expect((await request(app).get('/v1/videos').set('Authorization', `Bearer ${forged}`)).status).toBe(401);
+    expect((await request(app).get('/v1/videos')).status).toBe(401);
+    expect((await request(app).post('/v1/sign').set('Authorization', `Bearer ${alice}`).send({ objectKey: 'demo/a.ts' })).status).toBe(403);
+    expect((await request(app).get('/v1/videos').set('Authorization', `Bearer ${alice}`)).status).toBe(200);
+    const errors = (await request(app).get('/metrics')).text.split('\n').filter((line) => line.startsWith('vidgate_http_errors_total{'));
+    expect(errors.sort()).toEqual([
+      'vidgate_http_errors_total{route="/v1/sign",code="forbidden"} 1',
+      'vidgate_http_errors_total{route="/v1/videos",code="token_invalid"} 1',
+      'vidgate_http_errors_total{route="/v1/videos",code="token_missing"} 1',
+    ]);
+  });
 });
