@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { videoKeys } from '@vidgate/common/video';
 import { segmentStart, putCaption } from './support/captions.ts';
-import { BUCKET, listKeys, rootClient, s3Outcome, tamperSignature } from './support/media-fixtures.ts';
+import { BUCKET, listKeys, rootClient, tamperSignature } from './support/media-fixtures.ts';
 import { ORIGIN } from './support/test-stack.ts';
 import { freshId, mediaObjectKey, playback, playlistUris, publishDemoCopy, segmentUris, tokenFor, variantUris } from './support/videos.ts';
 
@@ -59,7 +59,7 @@ describe('captions through the origin', () => {
     expect([playlist.status, playlist.type]).toEqual([200, 'application/vnd.apple.mpegurl']);
     const [vttUri, ...more] = segmentUris(playlist.body);
     expect(more).toEqual([]);
-    expect(mediaObjectKey(vttUri!)).toBe(videoKeys.caption(id, 'fr-FR'));
+    expect(mediaObjectKey(vttUri!)).toMatch(new RegExp(`^${videoKeys.prefix(id)}captions/fr-FR\\.[0-9a-f]{16}\\.vtt$`));
     expect(playlist.body).toMatch(/#EXT-X-TARGETDURATION:\d+\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:\d+\.\d{3},\n\/media\//);
 
     // The file: the upload, with cue time 0 mapped to where the video's first segment starts.
@@ -97,7 +97,31 @@ describe('captions through the origin', () => {
     await publishDemoCopy(id, { owner });
     const res = await putCaption(id, 'en', ownerToken, body, { type });
     expect([res.status, res.headers.get('content-type'), ((await res.json()) as { error: string }).error]).toEqual([status, 'application/json; charset=utf-8', code]);
-    expect(await s3Outcome(() => rootClient.statObject(BUCKET, videoKeys.caption(id, 'en')))).toBe('NotFound');
+    expect(await listKeys(rootClient, BUCKET, `${videoKeys.prefix(id)}captions/`)).toEqual([]);
+  });
+
+  it('replaced, are the new file at the next playback (a new key: no cache holds it), and the old file is removed', async () => {
+    const id = freshId('captions-replaced');
+    await publishDemoCopy(id, { owner, visibility: 'private', allowedUsers: [viewer] });
+    const cues = (word: string) => `WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n${word}\n`;
+    /** The caption file a viewer's playback leads to now: its key and its text. */
+    const played = async () => {
+      const master = await masterOf(id, viewerToken);
+      const playlist = await text(new URL(/LANGUAGE="en".*URI="([^"]+)"/.exec(master.body)![1]!, ORIGIN));
+      const [vttUri] = segmentUris(playlist.body);
+      const vtt = await fetch(new URL(vttUri!, ORIGIN));
+      return { key: mediaObjectKey(vttUri!), status: vtt.status, text: await vtt.text() };
+    };
+    expect((await putCaption(id, 'en', ownerToken, cues('Before'))).status).toBe(201);
+    const before = await played();
+    expect([before.status, before.text.endsWith('Before\n')]).toEqual([200, true]);
+
+    expect((await putCaption(id, 'en', ownerToken, cues('After'))).status).toBe(200);
+    const after = await played();
+    // At once, though nginx's edge cache keeps a file for VIDGATE_EDGE_CACHE_FRESH seconds: the new one has another key.
+    expect([after.status, after.text.endsWith('After\n')]).toEqual([200, true]);
+    expect(after.key).not.toBe(before.key);
+    expect(await listKeys(rootClient, BUCKET, `${videoKeys.prefix(id)}captions/`)).toEqual([after.key]);
   });
 
   it('removed, leave the master, their file and playlist; and none outlives its video', async () => {
@@ -110,7 +134,7 @@ describe('captions through the origin', () => {
     expect((await api('DELETE', `/v1/videos/${id}/captions/de`, ownerToken)).status).toBe(204);
     expect((await masterOf(id, ownerToken)).subtitles).toEqual([]);
     expect((await fetch(new URL(subtitleUri, ORIGIN))).status).toBe(404);
-    expect(await s3Outcome(() => rootClient.statObject(BUCKET, videoKeys.caption(id, 'de')))).toBe('NotFound');
+    expect(await listKeys(rootClient, BUCKET, `${videoKeys.prefix(id)}captions/`)).toEqual([]);
 
     expect((await putCaption(id, 'es', ownerToken, CUES)).status).toBe(201);
     expect((await api('DELETE', `/v1/videos/${id}`, ownerToken)).status).toBe(204);

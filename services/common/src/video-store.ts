@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { databaseError, inTransaction, type Queryable } from './database/pool.ts';
-import { videoSchema, VIDEO_ID, type Caption, type Video, type VideoInput } from './video.ts';
+import { captionSchema, videoSchema, VIDEO_ID, type Caption, type Video, type VideoInput } from './video.ts';
 
 export type VideoStatus = Video['status'];
 
@@ -36,12 +36,18 @@ export interface VideoStore {
    * runs them.
    */
   withOwnerLock<T>(owner: string, work: (videos: VideoStore) => Promise<T>): Promise<T>;
-  /** Adds a caption, replacing the one of its language; the video as it now is, or undefined if there is none. */
-  setCaption(id: string, caption: Caption): Promise<Video | undefined>;
-  /** Removes the caption of a language (none is fine); the video as it now is, or undefined if there is none. */
-  removeCaption(id: string, language: string, updatedAt: string): Promise<Video | undefined>;
+  /** Adds a caption, replacing the one of its language; the video as it now is and the caption replaced, or undefined if there is no video. */
+  setCaption(id: string, caption: Caption): Promise<CaptionChange | undefined>;
+  /** Removes the caption of a language (none is fine); the video as it now is and the caption removed, or undefined if there is no video. */
+  removeCaption(id: string, language: string, updatedAt: string): Promise<CaptionChange | undefined>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
+}
+
+/** A caption change, and the caption of that language it replaced or removed (read in the same statement, under the row's lock). */
+export interface CaptionChange {
+  video: Video;
+  previous?: Caption;
 }
 
 const COLUMNS = 'id, owner, title, description, visibility, allowed_users, allowed_groups, status, progress, failure_reason, duration_seconds, renditions, source, created_at, updated_at, has_storyboard';
@@ -105,6 +111,26 @@ function storeOn(db: Queryable, withOwnerLock: OwnerLock): VideoStore {
       throw databaseError(err);
     }
   };
+  /**
+   * Runs a caption UPDATE of the video $1 (the SET clause and on) whose second
+   * parameter is the language: the row is locked first, so the caption of that
+   * language it had is the one this statement replaced or removed.
+   */
+  const captionChange = async (update: string, params: unknown[]): Promise<CaptionChange | undefined> => {
+    let result;
+    try {
+      result = await db.query<Row & { previous: unknown }>(`${update}
+        FROM (SELECT captions AS locked_captions FROM videos WHERE id = $1 FOR UPDATE) old WHERE videos.id = $1
+        RETURNING ${READ}, (SELECT c FROM jsonb_array_elements(old.locked_captions) c WHERE c->>'language' = $2) AS previous`, params);
+    } catch (err) {
+      throw databaseError(err);
+    }
+    const row = result.rows[0];
+    if (!row) return undefined;
+    const video = toVideo(row);
+    const previous = row.previous === null ? undefined : captionSchema.parse(row.previous);
+    return previous ? { video, previous } : { video };
+  };
   return {
     async get(id) {
       if (!VIDEO_ID.test(id)) return undefined;
@@ -141,15 +167,15 @@ function storeOn(db: Queryable, withOwnerLock: OwnerLock): VideoStore {
       return rows(`SELECT ${READ} FROM videos WHERE owner = $1 AND created_at >= $2 ORDER BY created_at`, [owner, since]);
     },
     withOwnerLock,
-    async setCaption(id, caption) {
-      return (await rows(`UPDATE videos SET captions = (SELECT jsonb_agg(c ORDER BY c->>'language') FROM (
-          SELECT c FROM jsonb_array_elements(captions) c WHERE c->>'language' <> $2 UNION ALL SELECT $3::jsonb) kept(c)), updated_at = $4
-        WHERE id = $1 RETURNING ${READ}`, [id, caption.language, JSON.stringify(caption), caption.updatedAt]))[0];
+    setCaption(id, caption) {
+      return captionChange(`UPDATE videos SET captions = (SELECT jsonb_agg(c ORDER BY c->>'language') FROM (
+          SELECT c FROM jsonb_array_elements(captions) c WHERE c->>'language' <> $2 UNION ALL SELECT $3::jsonb) kept(c)), updated_at = $4`,
+      [id, caption.language, JSON.stringify(caption), caption.updatedAt]);
     },
-    async removeCaption(id, language, updatedAt) {
-      return (await rows(`UPDATE videos SET captions = COALESCE((SELECT jsonb_agg(c) FROM jsonb_array_elements(captions) c WHERE c->>'language' <> $2), '[]'),
-          updated_at = CASE WHEN captions @> jsonb_build_array(jsonb_build_object('language', $2::text)) THEN $3::timestamptz ELSE updated_at END
-        WHERE id = $1 RETURNING ${READ}`, [id, language, updatedAt]))[0];
+    removeCaption(id, language, updatedAt) {
+      return captionChange(`UPDATE videos SET captions = COALESCE((SELECT jsonb_agg(c) FROM jsonb_array_elements(captions) c WHERE c->>'language' <> $2), '[]'),
+          updated_at = CASE WHEN captions @> jsonb_build_array(jsonb_build_object('language', $2::text)) THEN $3::timestamptz ELSE updated_at END`,
+      [id, language, updatedAt]);
     },
     async ping() {
       await rows('SELECT 1 FROM videos LIMIT 0', []);

@@ -23,6 +23,9 @@ const audioRenditionSchema = z.object({
 
 const renditionSchema = z.union([videoRenditionSchema, audioRenditionSchema]);
 
+/** A caption file of a video; version names its stored file (videoKeys.caption). */
+export const captionSchema = z.object({ language: z.string(), label: z.string(), updatedAt: z.string(), version: z.string().regex(/^[0-9a-f]{1,32}$/).optional() });
+
 /** A video's record: a row of the videos table (before PostgreSQL, videos/<id>/meta.json in the bucket). */
 export const videoSchema = z.object({
   id: z.string().regex(VIDEO_ID),
@@ -51,8 +54,12 @@ export const videoSchema = z.object({
       partSize: z.number().int().positive().optional(),
     })
     .optional(),
-  /** WebVTT captions, one per language, sorted by tag: bytes under videos/<id>/captions/<language>.vtt. */
-  captions: z.array(z.object({ language: z.string(), label: z.string(), updatedAt: z.string() })).default([]),
+  /**
+   * WebVTT captions, one per language, sorted by tag: bytes under
+   * videos/<id>/captions/<language>.<version>.vtt (videoKeys.caption), a new
+   * version each time a file replaces one (captions of before versions: <language>.vtt).
+   */
+  captions: z.array(captionSchema).default([]),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -70,6 +77,9 @@ export const endedWithoutSource = (video: Video) => video.status === 'failed' &&
 
 export const STORYBOARD_FILE = 'storyboard.vtt';
 
+/** The file name of a caption beside the others: <language>.<version>.vtt, or <language>.vtt for one stored before versions. */
+export const captionFile = (caption: Pick<Caption, 'language' | 'version'>) => `${caption.language}${caption.version ? `.${caption.version}` : ''}.vtt`;
+
 export const videoKeys = {
   /** Where installs from before PostgreSQL kept a video's record: read by `vidgate import-metadata` only. */
   meta: (id: string) => `videos/${id}/meta.json`,
@@ -79,8 +89,12 @@ export const videoKeys = {
   master: (id: string) => `videos/${id}/hls/master.m3u8`,
   /** The WebVTT file of a video's seek thumbnails, beside its renditions (the transcoder writes STORYBOARD_FILE in the package). */
   storyboard: (id: string) => `videos/${id}/hls/${STORYBOARD_FILE}`,
-  /** Outside hls/: a new transcode replaces what is under hls/, not an owner's captions. */
-  caption: (id: string, language: string) => `videos/${id}/captions/${language}.vtt`,
+  /**
+   * Outside hls/: a new transcode replaces what is under hls/, not an owner's
+   * captions. A replaced file gets a new key, so no cache (nginx's, a CDN's, a
+   * player's) can serve the old one in its place.
+   */
+  caption: (id: string, caption: Pick<Caption, 'language' | 'version'>) => `videos/${id}/captions/${captionFile(caption)}`,
   source: (id: string) => `uploads/${id}/source`,
   uploadPrefix: (id: string) => `uploads/${id}/`,
 };

@@ -72,10 +72,11 @@ describe('the signed master playlist with captions', () => {
 
 describe('a subtitle playlist', () => {
   it('is one segment, the whole WebVTT file as long as the video, signed for /media/', () => {
-    const text = sign(subtitlePlaylist('en-GB', 12.48), subtitlePlaylistKey(ID, 'en-GB'), videoKeys.prefix(ID));
+    const caption = { language: 'en-GB', label: 'English', updatedAt: '2026-11-26T03:00:00.000Z', version: '0123456789abcdef' };
+    const text = sign(subtitlePlaylist(caption, 12.48), subtitlePlaylistKey(ID, 'en-GB'), videoKeys.prefix(ID));
     expect(text.split('\n').map((line) => (line.startsWith('/media/') ? verified(line) : line))).toEqual([
       '#EXTM3U', '#EXT-X-VERSION:3', '#EXT-X-TARGETDURATION:13', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD',
-      '#EXTINF:12.480,', `/media/videos/${ID}/captions/en-GB.vtt`, '#EXT-X-ENDLIST', '',
+      '#EXTINF:12.480,', `/media/videos/${ID}/captions/en-GB.0123456789abcdef.vtt`, '#EXT-X-ENDLIST', '',
     ]);
   });
 

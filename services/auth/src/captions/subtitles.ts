@@ -1,5 +1,5 @@
 import type { ObjectStore } from '@vidgate/common/object-store';
-import { videoKeys, type Caption } from '@vidgate/common/video';
+import { captionFile, videoKeys, type Caption } from '@vidgate/common/video';
 import { resolveObjectKey } from '../hls/resolve-object-key.ts';
 import { firstTimestamp } from './ts-start.ts';
 
@@ -16,10 +16,10 @@ const SEGMENT_HEAD_BYTES = 256 * 1024;
 export const subtitlePlaylistPath = (language: string) => `captions/${language}.m3u8`;
 
 /** Where a subtitle playlist would be stored, beside its WebVTT file: what the rewriter resolves its URI against. */
-export const subtitlePlaylistKey = (id: string, language: string) => videoKeys.caption(id, language).replace(/\.vtt$/, '.m3u8');
+export const subtitlePlaylistKey = (id: string, language: string) => `${videoKeys.prefix(id)}${subtitlePlaylistPath(language)}`;
 
-/** What the signed master depends on besides the stored one: each caption's language and when it last changed. */
-export const captionsVersion = (captions: readonly Caption[]) => captions.map((c) => `:${c.language}@${c.updatedAt}`).join('');
+/** What a signed master or subtitle playlist depends on besides what is stored: each caption's language and file. */
+export const captionsVersion = (captions: readonly Caption[]) => captions.map((c) => `:${captionFile(c)}@${c.updatedAt}`).join('');
 
 /** The language a playlist path under /v1/hls/<id>/ names as a subtitle playlist, or undefined. */
 export const subtitleLanguageOf = (relative: string): string | undefined => /^captions\/([A-Za-z0-9-]+)\.m3u8$/.exec(relative)?.[1];
@@ -48,11 +48,11 @@ export function withSubtitles(master: string, captions: readonly Caption[]): str
  * A subtitle media playlist: one segment, the whole WebVTT file, as long as
  * the video. Its URI is relative to videos/<id>/captions/, where the file is.
  */
-export function subtitlePlaylist(language: string, durationSeconds: number): string {
+export function subtitlePlaylist(caption: Caption, durationSeconds: number): string {
   const duration = Math.max(durationSeconds, 0.001);
   return [
     '#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${Math.ceil(duration)}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD',
-    `#EXTINF:${duration.toFixed(3)},`, `${language}.vtt`, '#EXT-X-ENDLIST', '',
+    `#EXTINF:${duration.toFixed(3)},`, captionFile(caption), '#EXT-X-ENDLIST', '',
   ].join('\n');
 }
 

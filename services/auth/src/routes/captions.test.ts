@@ -50,6 +50,14 @@ const put = (id: string, language: string, who: string | undefined, body = VTT, 
 };
 const master = async (id: string) => (await request(app).get(signer.signPath(`/v1/hls/${id}/master.m3u8`, nowSeconds() + 60))).text;
 
+/** The caption files stored for a video, by name. */
+const captionFiles = (id: string) => objects.listChildren(`${videoKeys.prefix(id)}captions/`);
+/** The stored file of a language, as the video's record names it. */
+async function storedCaption(id: string, language: string): Promise<string | undefined> {
+  const caption = (await videos.get(id))!.captions.find((c) => c.language === language);
+  return caption && objects.getText(videoKeys.caption(id, caption));
+}
+
 describe('who may add, list and remove captions (services/auth/src/videos/access.ts)', () => {
   const tokens = { alice, admin, bob, carol, nobody: undefined };
   it.each([
@@ -88,7 +96,7 @@ describe('a caption file', () => {
     const id = await aliceVideo();
     const res = await put(id, language, alice, body, type);
     expect([res.status, res.body.error]).toEqual([status, code]);
-    expect(await objects.getText(videoKeys.caption(id, 'en'))).toBeUndefined();
+    expect(await captionFiles(id)).toEqual([]);
   });
 
   it('is refused for a video not ready yet (409) and with an unknown parameter (400)', async () => {
@@ -105,7 +113,7 @@ describe('a caption file', () => {
     expect({ status: refused.status, error: refused.body.error }).toEqual({ status: 409, error: 'conflict' });
     expect((await put(id, languages[3]!, alice)).status).toBe(200);
     expect((await videos.get(id))!.captions.map((c) => c.language)).toHaveLength(MAX_CAPTIONS);
-    expect(await objects.getText(videoKeys.caption(id, 'fr'))).toBeUndefined();
+    expect(await captionFiles(id)).toHaveLength(MAX_CAPTIONS);
   });
 });
 
@@ -118,10 +126,16 @@ describe('captions from upload to the signed master', () => {
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({ language: 'en-US', label: 'English (CC)' });
     // No segment to read in the memory store: ffmpeg's start, 1.4 s.
-    expect(await objects.getText(videoKeys.caption(id, 'en-US'))).toBe('WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:126000,LOCAL:00:00:00.000\n\n00:00:02.000 --> 00:00:04.000\nHello\n');
+    expect(await storedCaption(id, 'en-US')).toBe('WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:126000,LOCAL:00:00:00.000\n\n00:00:02.000 --> 00:00:04.000\nHello\n');
     expect((await put(id, 'de', alice)).status).toBe(201);
+    const [first] = (await captionFiles(id)).filter((file) => file.startsWith('de.'));
     const hallo = 'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHallo\n';
     expect((await put(id, 'de', alice, hallo)).status).toBe(200);
+    // A new file under a new key, the one it replaced removed: no cache can serve the old one for the new.
+    const [second] = (await captionFiles(id)).filter((file) => file.startsWith('de.'));
+    expect(second).toMatch(/^de\.[0-9a-f]{16}\.vtt$/);
+    expect(second).not.toBe(first);
+    expect(await storedCaption(id, 'de')).toContain('Hallo');
 
     const list = await request(app).get(`/v1/videos/${id}/captions`).set('Authorization', alice);
     expect(list.body.captions.map((c: { language: string; label: string }) => `${c.language} ${c.label}`)).toEqual(['de German', 'en-US English (CC)']);
@@ -132,10 +146,10 @@ describe('captions from upload to the signed master', () => {
     const subtitleUrl = /URI="(\/v1\/hls\/[^"]+\/en-US\.m3u8\?[^"]+)"/.exec(signed)![1]!;
     const subtitles = await request(app).get(subtitleUrl);
     expect(subtitles.status).toBe(200);
-    expect(subtitles.text).toMatch(new RegExp(`^#EXTINF:12\\.000,\\n/media/videos/${id}/captions/en-US\\.vtt\\?`, 'm'));
+    expect(subtitles.text).toMatch(new RegExp(`^#EXTINF:12\\.000,\\n/media/videos/${id}/captions/en-US\\.[0-9a-f]{16}\\.vtt\\?`, 'm'));
 
     expect((await request(app).delete(`/v1/videos/${id}/captions/EN-us`).set('Authorization', alice)).status).toBe(204);
-    expect(await objects.getText(videoKeys.caption(id, 'en-US'))).toBeUndefined();
+    expect((await captionFiles(id)).filter((file) => file.startsWith('en-US.'))).toEqual([]);
     expect(await master(id)).not.toContain('LANGUAGE="en-US"');
     expect((await request(app).get(subtitleUrl)).status).toBe(404);
     // Removing what is not there is fine, and not recorded again.
@@ -154,7 +168,7 @@ describe('captions from upload to the signed master', () => {
     const id = await aliceVideo();
     await put(id, 'fr', alice);
     expect((await request(app).delete(`/v1/videos/${id}`).set('Authorization', alice)).status).toBe(204);
-    expect(await objects.getText(videoKeys.caption(id, 'fr'))).toBeUndefined();
+    expect(await captionFiles(id)).toEqual([]);
     expect((await request(app).get(`/v1/videos/${id}/captions`).set('Authorization', alice)).status).toBe(404);
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AuditLog } from '@vidgate/common/audit';
 import { AppError } from '@vidgate/common/errors';
@@ -33,8 +34,10 @@ function assertWebVtt(req: Request): void {
  *   PUT    /v1/videos/:id/captions/:language?label=…  (WebVTT body) adds or replaces one
  *   GET    /v1/videos/:id/captions                      lists them
  *   DELETE /v1/videos/:id/captions/:language            removes one
- * The file is stored at videos/<id>/captions/<language>.vtt with a timestamp
- * mapping for HLS; the master playlist names each caption as a subtitles rendition.
+ * The file is stored at videos/<id>/captions/<language>.<version>.vtt with a
+ * timestamp mapping for HLS, a new version for each file, and the file it
+ * replaced removed: no cache can answer a new playback with the old file. The
+ * master playlist names each caption as a subtitles rendition.
  */
 export function captionRoutes(deps: { config: AuthConfig; videos: VideoStore; objects: ObjectStore; audit: AuditLog }): Router {
   const { config, videos, objects, audit } = deps;
@@ -81,28 +84,31 @@ export function captionRoutes(deps: { config: AuthConfig; videos: VideoStore; ob
       req.log?.warn({ videoId: video.id }, 'first segment unreadable: captions mapped to the MPEG-TS default start');
       start = FFMPEG_TS_START;
     }
-    const key = videoKeys.caption(video.id, language);
+    const caption = { language, label, updatedAt: new Date().toISOString(), version: randomBytes(8).toString('hex') };
+    const key = videoKeys.caption(video.id, caption);
     await objects.putText(key, withTimestampMap(text, start), 'text/vtt; charset=utf-8');
-    const caption = { language, label, updatedAt: new Date().toISOString() };
     const changed = await videos.setCaption(video.id, caption);
     if (!changed) {
       // Deleted meanwhile: nothing of it may stay behind.
       await objects.removeAll(key);
       throw new AppError('video_not_found', `no video ${video.id}`);
     }
-    const replaced = video.captions.some((c) => c.language === language);
+    // The file this one replaced, whichever request wrote it: each file is removed by the request that replaced it, once.
+    if (changed.previous) await objects.removeAll(videoKeys.caption(video.id, changed.previous));
+    const replaced = changed.previous !== undefined;
     await audit.record({ ...requester(req), action: 'caption.added', videoId: video.id, detail: { language, label, bytes: (req.body as Buffer).length, cues, replaced } });
     res.status(replaced ? 200 : 201).set('Cache-Control', 'no-store').json(caption);
   });
 
-  /** Removes the record's entry first (playlists stop naming it), then the file; 204 also when there was none. */
+  /** Removes the record's entry first (playlists stop naming it), then its file; 204 also when there was none. */
   router.delete(CAPTION, signedIn, async (req, res) => {
     const language = captionLanguage(req.params.language as string);
     const video = await managed(req);
-    const changed = await videos.removeCaption(video.id, language, new Date().toISOString());
-    await objects.removeAll(videoKeys.caption(video.id, language));
-    const removed = video.captions.find((c) => c.language === language);
-    if (changed && removed) await audit.record({ ...requester(req), action: 'caption.removed', videoId: video.id, detail: { language, label: removed.label } });
+    const removed = (await videos.removeCaption(video.id, language, new Date().toISOString()))?.previous;
+    if (removed) {
+      await objects.removeAll(videoKeys.caption(video.id, removed));
+      await audit.record({ ...requester(req), action: 'caption.removed', videoId: video.id, detail: { language, label: removed.label } });
+    }
     res.set('Cache-Control', 'no-store').status(204).end();
   });
 

@@ -58,9 +58,11 @@ export function hlsRoutes(deps: { config: AuthConfig; signer: UrlSigner; videos:
     const exp = mediaExpiry(nowSeconds(), video.durationSeconds ?? 0, config.playback);
 
     let hit = true;
-    const signed = await cache.getOrLoad(`signed:${playlistKey}:${exp}${master ? captionsVersion(video.captions) : ''}`, async () => {
+    // A master names every caption, a subtitle playlist its caption's file: a change of either is a new text.
+    const dependsOn = master ? captionsVersion(video.captions) : caption ? captionsVersion([caption]) : '';
+    const signed = await cache.getOrLoad(`signed:${playlistKey}:${exp}${dependsOn}`, async () => {
       hit = false;
-      const stored = caption ? subtitlePlaylist(caption.language, video.durationSeconds ?? 0) : await cache.getOrLoad(`stored:${playlistKey}`, () => objects.getText(playlistKey));
+      const stored = caption ? subtitlePlaylist(caption, video.durationSeconds ?? 0) : await cache.getOrLoad(`stored:${playlistKey}`, () => objects.getText(playlistKey));
       if (stored === undefined) return undefined;
       const counted = { media: 0, playlist: 0 };
       const rewritten = rewritePlaylist({
