@@ -57,7 +57,7 @@ export function createApp(config: AuthConfig, deps: AppDeps): express.Express {
   app.use(metricsRoute(metrics));
   app.use(signRoutes(config, signer, deps.audit));
   app.use(playbackRoutes({ ...shared, audit: deps.audit }));
-  app.use(hlsRoutes({ ...shared, objects: deps.store, cache }));
+  app.use(hlsRoutes({ ...shared, records: deps.videos, objects: deps.store, cache }));
   app.use(storyboardRoutes({ ...shared, objects: deps.store, cache }));
   app.use(videoRoutes({ config, videos, objects: deps.store, storage: deps.uploads, signer, audit: deps.audit }));
   app.use(captionRoutes({ config, videos, objects: deps.store, audit: deps.audit }));

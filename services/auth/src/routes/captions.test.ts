@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { unitDatabase } from '../../../../test/support/unit-database-context.ts';
 import { createAuditLog } from '@vidgate/common/audit';
+import { AppError } from '@vidgate/common/errors';
 import { createPool } from '@vidgate/common/database/pool';
 import { createLogger } from '@vidgate/common/logger';
 import { memoryObjectStore } from '@vidgate/common/memory-object-store';
@@ -170,5 +171,42 @@ describe('captions from upload to the signed master', () => {
     expect((await request(app).delete(`/v1/videos/${id}`).set('Authorization', alice)).status).toBe(204);
     expect(await captionFiles(id)).toEqual([]);
     expect((await request(app).get(`/v1/videos/${id}/captions`).set('Authorization', alice)).status).toBe(404);
+  });
+});
+
+describe('captions when a store fails midway', () => {
+  /** The app over the same database, with object removals failing while `failing` is set. */
+  let failing = false;
+  const flaky = { ...objects, removeAll: (prefix: string) => (failing ? Promise.reject(new Error('storage down')) : objects.removeAll(prefix)) };
+  const flakyApp = createApp(config, { store: flaky, videos, uploads: {} as UploadStorage, audit, logger: createLogger({ name: 'test', level: 'silent' }) });
+
+  it('a replacement and a removal that were made are answered and recorded, though the old file could not be removed', async () => {
+    const id = await aliceVideo();
+    expect((await put(id, 'en', alice)).status).toBe(201);
+    failing = true;
+    try {
+      const replaced = await request(flakyApp).put(`/v1/videos/${id}/captions/en`).set('Authorization', alice).set('Content-Type', 'text/vtt').send(VTT.replace('Hello', 'Again'));
+      expect(replaced.status).toBe(200);
+      expect(await storedCaption(id, 'en')).toContain('Again');
+      expect((await request(flakyApp).delete(`/v1/videos/${id}/captions/en`).set('Authorization', alice)).status).toBe(204);
+    } finally {
+      failing = false;
+    }
+    expect((await videos.get(id))!.captions).toEqual([]);
+    const trail = (await audit.query({ videoId: id, limit: 10 })).events.map((e) => e.action);
+    expect(trail).toEqual(['caption.removed', 'caption.added', 'caption.added']);
+    // The files the list stopped naming stay (logged), until the video goes.
+    expect(await captionFiles(id)).toHaveLength(2);
+    expect((await request(app).delete(`/v1/videos/${id}`).set('Authorization', alice)).status).toBe(204);
+    expect(await captionFiles(id)).toEqual([]);
+  });
+
+  it('a file whose record could not be written is not kept', async () => {
+    const id = await aliceVideo();
+    const broken = { ...videos, setCaption: () => Promise.reject(new AppError('database_unavailable', 'down')) };
+    const brokenApp = createApp(config, { store: objects, videos: broken, uploads: {} as UploadStorage, audit, logger: createLogger({ name: 'test', level: 'silent' }) });
+    const res = await request(brokenApp).put(`/v1/videos/${id}/captions/en`).set('Authorization', alice).set('Content-Type', 'text/vtt').send(VTT);
+    expect([res.status, res.body.error]).toEqual([503, 'database_unavailable']);
+    expect(await captionFiles(id)).toEqual([]);
   });
 });

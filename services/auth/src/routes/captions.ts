@@ -87,17 +87,20 @@ export function captionRoutes(deps: { config: AuthConfig; videos: VideoStore; ob
     const caption = { language, label, updatedAt: new Date().toISOString(), version: randomBytes(8).toString('hex') };
     const key = videoKeys.caption(video.id, caption);
     await objects.putText(key, withTimestampMap(text, start), 'text/vtt; charset=utf-8');
-    const changed = await videos.setCaption(video.id, caption);
+    const changed = await videos.setCaption(video.id, caption).catch(async (err: unknown) => {
+      await removeFile(req, key); // the list does not name it: nothing may keep it
+      throw err;
+    });
     if (!changed) {
       // Deleted meanwhile: nothing of it may stay behind.
       await objects.removeAll(key);
       throw new AppError('video_not_found', `no video ${video.id}`);
     }
-    // The file this one replaced, whichever request wrote it: each file is removed by the request that replaced it, once.
-    if (changed.previous) await objects.removeAll(videoKeys.caption(video.id, changed.previous));
     const replaced = changed.previous !== undefined;
     await audit.record({ ...requester(req), action: 'caption.added', videoId: video.id, detail: { language, label, bytes: (req.body as Buffer).length, cues, replaced } });
-    res.status(replaced ? 200 : 201).set('Cache-Control', 'no-store').json(caption);
+    // The file this one replaced, whichever request wrote it: each file is removed by the request that replaced it, once.
+    if (changed.previous) await removeFile(req, videoKeys.caption(video.id, changed.previous));
+    res.status(replaced ? 200 : 201).set('Cache-Control', 'no-store').json({ language, label, updatedAt: caption.updatedAt });
   });
 
   /** Removes the record's entry first (playlists stop naming it), then its file; 204 also when there was none. */
@@ -106,11 +109,19 @@ export function captionRoutes(deps: { config: AuthConfig; videos: VideoStore; ob
     const video = await managed(req);
     const removed = (await videos.removeCaption(video.id, language, new Date().toISOString()))?.previous;
     if (removed) {
-      await objects.removeAll(videoKeys.caption(video.id, removed));
       await audit.record({ ...requester(req), action: 'caption.removed', videoId: video.id, detail: { language, label: removed.label } });
+      await removeFile(req, videoKeys.caption(video.id, removed));
     }
     res.set('Cache-Control', 'no-store').status(204).end();
   });
+
+  /**
+   * A caption file the list no longer names. The change itself is made and recorded by then:
+   * if storage fails now, the file stays (logged, removed with its video) rather than the answer failing.
+   */
+  async function removeFile(req: Request, key: string): Promise<void> {
+    await objects.removeAll(key).catch((err: unknown) => req.log?.warn({ err, key }, 'a caption file no longer named by its video could not be removed'));
+  }
 
   // A refused change goes into the trail, as for the video's own changes.
   router.use(CAPTION, auditRefusals(audit, 'video.refused'));

@@ -37,8 +37,8 @@ function signedPlaylist(bytes: Buffer) {
  * stored playlist is rewritten so that every URI in it is signed on its own:
  * nested playlists back to this route, media to nginx's /media/.
  */
-export function hlsRoutes(deps: { config: AuthConfig; signer: UrlSigner; videos: VideoStore; objects: ObjectStore; cache: Cache; metrics: Metrics }): Router {
-  const { config, signer, videos, objects, cache, metrics } = deps;
+export function hlsRoutes(deps: { config: AuthConfig; signer: UrlSigner; videos: VideoStore; records: VideoStore; objects: ObjectStore; cache: Cache; metrics: Metrics }): Router {
+  const { config, signer, videos, records, objects, cache, metrics } = deps;
   const router = Router();
   router.get('/v1/hls/:id/*rest', async (req, res) => {
     const id = req.params.id as string;
@@ -46,11 +46,13 @@ export function hlsRoutes(deps: { config: AuthConfig; signer: UrlSigner; videos:
     const relative = req.path.slice(`${HLS_PREFIX}${id}/`.length);
     if (!relative.endsWith('.m3u8')) throw new AppError('not_found', 'only playlists are served here; media comes from /media/');
 
-    const video = await videos.get(id);
-    if (!video || video.status !== 'ready') throw new AppError('video_not_found', `no playable video ${id}`);
-    const prefix = videoKeys.hlsPrefix(id);
     // Subtitle playlists are made from the caption list, not stored; the master names the captions.
     const language = subtitleLanguageOf(relative);
+    // A subtitle playlist names its caption's file, removed when the file is replaced: read from the
+    // database, not a copy another replica may hold for VIDGATE_CACHE_TTL. One per viewer and language.
+    const video = await (language === undefined ? videos : records).get(id);
+    if (!video || video.status !== 'ready') throw new AppError('video_not_found', `no playable video ${id}`);
+    const prefix = videoKeys.hlsPrefix(id);
     const caption = video.captions.find((c) => c.language === language);
     if (language !== undefined && !caption) throw new AppError('not_found', `video ${id} has no captions in ${language}`);
     const playlistKey = caption ? subtitlePlaylistKey(id, caption.language) : prefix + relative;
