@@ -76,7 +76,7 @@ describe('hmacSha256Base64url (WebAssembly)', () => {
 
   it('writes each signed URL into the text as the plain splice would, whatever the text holds', () => {
     // Any text (non-ASCII, surrogate pairs, lone surrogates), spans in order, some tails used twice or never.
-    const text = fc.string({ unit: fc.oneof(fc.constantFrom('a', '\n', '"', 'é', '€', '\ud83d\ude00'), fc.string({ unit: 'grapheme', maxLength: 1 })), maxLength: 120 });
+    const text = fc.string({ unit: fc.oneof(fc.constantFrom('a', '\n', '"', 'é', '€', '\ud83d\ude00', '\ud800', '\udc00'), fc.string({ unit: 'grapheme', maxLength: 1 })), maxLength: 120 });
     fc.assert(fc.property(ascii({ minLength: 1, maxLength: 70 }), ascii({ maxLength: 40 }), fc.array(ascii({ maxLength: 90 }), { minLength: 1, maxLength: 12 }), ascii({ maxLength: 30 }), text, fc.array(fc.nat(), { maxLength: 30 }), (key, head, tails, between, text, cuts) => {
       // Cut points on code-point boundaries, paired into spans.
       const boundaries = [...text].reduce((at, ch) => [...at, at.at(-1)! + ch.length], [0]);
@@ -100,6 +100,15 @@ describe('hmacSha256Base64url (WebAssembly)', () => {
     const spans = { starts, ends, indexes: starts.map((_, i) => i) };
     const out = hmacSplice({ key, head: 'h\n', tails, between: '?sig=', text, spans }).toString();
     expect(out.split('\n').filter((line) => line.startsWith('/')).map((line) => line.split('?sig=')[1])).toEqual(tails.map((tail) => reference(key, `h\n${tail}`)));
+  });
+
+  it('refuses, as the plain splice does, a span that ends between the halves of a character', () => {
+    const text = 'a\ud83d\ude00b\ud83d\ude00';
+    for (const spans of [{ starts: [2], ends: [4], indexes: [0] }, { starts: [0], ends: [2], indexes: [0] }, { starts: [1], ends: [1.5], indexes: [0] }, { starts: [1], ends: [3], indexes: [0.5] }]) {
+      expect(() => hmacSplice({ key: 'k', head: '', tails: ['/a'], between: '?', text, spans }), JSON.stringify(spans)).toThrow(RangeError);
+      expect(() => spliceText(text, spans, ['/a']), JSON.stringify(spans)).toThrow(RangeError);
+    }
+    expect(hmacSplice({ key: 'k', head: '', tails: ['/a'], between: '?', text, spans: { starts: [1], ends: [3], indexes: [0] } }).toString()).toBe(`a/a?${reference('k', '/a')}b\ud83d\ude00`);
   });
 
   it('refuses spans out of order, past the text or naming no tail, and a non-ASCII between', () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Spans } from './splice-text.ts';
+import { assertSpans, type Spans } from './splice-text.ts';
 
 /**
  * base64url(HMAC-SHA256(key, message)) for many messages in one call, through
@@ -121,6 +121,7 @@ export function hmacSha256Base64url(key: string, tails: readonly string[], head 
 export function hmacSplice(input: { key: string; head: string; tails: readonly string[]; between: string; text: string; spans: Spans }): Buffer {
   const { text, spans, between, tails } = input;
   if (!ASCII.test(between)) throw new RangeError('the key and the messages must be ASCII');
+  assertSpans(text, spans, tails.length);
   const batch = signBatch(input.key, tails, input.head);
   const count = spans.starts.length;
   const textBytes = Buffer.byteLength(text);
@@ -128,11 +129,7 @@ export function hmacSplice(input: { key: string; head: string; tails: readonly s
   // past it; the text and the spans (3 u32 each), each with 16 bytes after them;
   // the output: the text and every URL, and 16 bytes.
   let urlBytes = 0;
-  for (let i = 0; i < count; i++) {
-    const index = spans.indexes[i]!;
-    if (!(index >= 0 && index < tails.length)) throw new RangeError(`span ${i} names no tail`);
-    urlBytes += words[(batch.lengths >>> 2) + index]! + between.length + SIG_LENGTH;
-  }
+  for (let i = 0; i < count; i++) urlBytes += words[(batch.lengths >>> 2) + spans.indexes[i]!]! + between.length + SIG_LENGTH;
   const offsets = (batch.end + 3) & ~3;
   const between0 = offsets + 4 * tails.length;
   const text0 = between0 + between.length + 16;
@@ -146,19 +143,15 @@ export function hmacSplice(input: { key: string; head: string; tails: readonly s
   bytes.write(between, between0, 'latin1');
   bytes.write(text, text0, 'utf8');
   // Positions in the string are positions in its bytes while it is ASCII; otherwise
-  // each is counted in UTF-8 from the one before (spans never start inside a character).
+  // each is counted in UTF-8 from the one before (assertSpans: no span ends inside a character).
   const ascii = textBytes === text.length;
   let position = 0;
   let byte = 0;
   const byteAt = (at: number): number => (ascii ? at : ((byte += Buffer.byteLength(text.slice(position, at))), (position = at), byte));
-  for (let i = 0, at = spans0 >>> 2, previous = 0; i < count; i++, at += 3) {
-    const start = spans.starts[i]!;
-    const end = spans.ends[i]!;
-    if (!(start >= previous && end >= start && end <= text.length)) throw new RangeError(`span ${i} is out of order or out of the text`);
-    words[at] = byteAt(start);
-    words[at + 1] = byteAt(end);
+  for (let i = 0, at = spans0 >>> 2; i < count; i++, at += 3) {
+    words[at] = byteAt(spans.starts[i]!);
+    words[at + 1] = byteAt(spans.ends[i]!);
     words[at + 2] = spans.indexes[i]!;
-    previous = end;
   }
   const written = wasm.splice(text0, textBytes, spans0, count, batch.tails, offsets, batch.lengths, between0, between.length, batch.output, output);
   return Buffer.from(bytes.subarray(output, output + written));
