@@ -15,16 +15,21 @@ declare module 'express-serve-static-core' {
  * req.principal. Checked by `tokens`, or by the verifier the process shares for
  * that token configuration (token-verifier.ts). Async: an identity provider's
  * keys may have to be fetched first (express 5 passes a rejection on to the
- * error handler).
+ * error handler). What became of the token (accepted, or the error code of its
+ * refusal) is left in res.locals.tokenOutcome for the metrics.
  */
 export function authenticate(tokens: TokenVerifier | AuthConfig['jwt'], options: { role?: Principal['role']; optional?: boolean } = {}): RequestHandler {
   const verifier = 'verify' in tokens ? tokens : tokenVerifierFor(tokens);
-  return async (req, _res, next) => {
+  return async (req, res, next) => {
     const header = req.get('authorization') ?? '';
     if (header === '' && options.optional) return next();
     const match = /^bearer ([A-Za-z0-9._-]+)$/i.exec(header); // the scheme is case-insensitive (RFC 7235)
     if (!match) throw new AppError('token_missing', 'an "Authorization: Bearer <token>" header is required');
-    const principal = await verifier.verify(match[1]!);
+    const principal = await verifier.verify(match[1]!).catch((err: unknown) => {
+      res.locals.tokenOutcome = err instanceof AppError ? err.code : 'internal';
+      throw err;
+    });
+    res.locals.tokenOutcome = 'accepted';
     if (options.role && principal.role !== options.role) {
       throw new AppError('forbidden', `this needs the ${options.role} role`);
     }

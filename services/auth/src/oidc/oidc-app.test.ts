@@ -62,12 +62,13 @@ describe('the auth service with an identity provider', () => {
       expect(res.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.body).toEqual({ error: 'unavailable', message: 'the service could not complete the request' });
+      expect((await request(app).get('/metrics')).text).toMatch(/^vidgate_tokens_checked_total\{outcome="unavailable"\} 1$/m);
     } finally {
       idp.setDown(false);
     }
   });
 
-  it('counts its refusals by route and error code where Prometheus reads them', async () => {
+  it('counts tokens by outcome and its refusals by route and error code where Prometheus reads them', async () => {
     const app = build(idp.issuer);
     const alice = await idp.accessToken('alice');
     const forged = `${alice.slice(0, -4)}${alice.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
@@ -75,7 +76,14 @@ describe('the auth service with an identity provider', () => {
     expect((await request(app).get('/v1/videos')).status).toBe(401);
     expect((await request(app).post('/v1/sign').set('Authorization', `Bearer ${alice}`).send({ objectKey: 'demo/a.ts' })).status).toBe(403);
     expect((await request(app).get('/v1/videos').set('Authorization', `Bearer ${alice}`)).status).toBe(200);
-    const errors = (await request(app).get('/metrics')).text.split('\n').filter((line) => line.startsWith('vidgate_http_errors_total{'));
+    const text = (await request(app).get('/metrics')).text;
+    // Tokens: the forged one refused; Alice's accepted twice (the 403 is her role's, not her token's); the missing one is no token.
+    expect(text.split('\n').filter((line) => line.startsWith('vidgate_tokens_checked_total{')).sort()).toEqual([
+      'vidgate_tokens_checked_total{outcome="accepted"} 2',
+      'vidgate_tokens_checked_total{outcome="token_invalid"} 1',
+      'vidgate_tokens_checked_total{outcome="unavailable"} 0',
+    ]);
+    const errors = text.split('\n').filter((line) => line.startsWith('vidgate_http_errors_total{'));
     expect(errors.sort()).toEqual([
       'vidgate_http_errors_total{route="/v1/sign",code="forbidden"} 1',
       'vidgate_http_errors_total{route="/v1/videos",code="token_invalid"} 1',
