@@ -155,7 +155,7 @@ describe('deletion still means deletion', () => {
 });
 
 describe('headers a CDN and a browser can use', () => {
-  it('media is immutable for the rest of its URL\'s life, with the ETag and Last-Modified of storage', async () => {
+  it('media is immutable for the rest of its URL\'s life, with the ETag and Last-Modified of storage, and its type is not to be guessed', async () => {
     const key = `it-cache/${freshId('headers')}.ts`;
     await putObject(key, randomBytes(1_000), 'video/mp2t');
     const stat = await rootClient.statObject(BUCKET, key);
@@ -167,6 +167,7 @@ describe('headers a CDN and a browser can use', () => {
     expect(maxAge).toBeLessThanOrEqual(600);
     expect(res.headers.etag).toBe(`"${stat.etag}"`);
     expect(res.headers['last-modified']).toBe(stat.lastModified.toUTCString());
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
     const again = await get(signed(key, exp), { 'If-None-Match': `"${stat.etag}"` });
     expect(again.status).toBe(304);
   });
