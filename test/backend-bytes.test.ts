@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { linesSince, logCursor, type AccessLogLine } from './support/access-log.ts';
-import { notMetrics, scrapeAfter, scrapeAuth, sum, type Sample } from './support/prometheus.ts';
+import { notProbes, scrapeAfter, scrapeAuth, sum, type Sample } from './support/prometheus.ts';
 import { ORIGIN } from './support/test-stack.ts';
 import { wireGet } from './support/wire-bytes.ts';
 import { DEMO_ID, segmentUris, tokenFor, variantUris, type Playback } from './support/videos.ts';
@@ -15,11 +15,11 @@ const HEADER_ALLOWANCE = 4 * 1024;
 /** A GET as it crosses the wire (no Accept-Encoding, so the body is what the auth service sent). */
 const download = (url: string, headers: Record<string, string> = {}) => wireGet(new URL(url, ORIGIN).href, headers);
 
-/** Requests counted between two scrapes, by "METHOD route status" (the scrapes themselves left out). */
+/** Requests counted between two scrapes, by "METHOD route status" (scrapes and health probes left out). */
 function requestsByRoute(after: readonly Sample[], before: readonly Sample[]): Record<string, number> {
   const tally = (samples: readonly Sample[], sign: number, into: Record<string, number>) => {
     for (const { name, labels, value } of samples) {
-      if (name !== REQUESTS || !notMetrics(labels)) continue;
+      if (name !== REQUESTS || !notProbes(labels)) continue;
       const key = `${labels.method} ${labels.route} ${labels.status}`;
       into[key] = (into[key] ?? 0) + sign * value;
     }
@@ -64,7 +64,7 @@ describe('bytes through the auth service during one playback', () => {
       'GET /v1/videos/:id/playback 200': 1,
       'GET /v1/hls/:id/*rest 200': 1 + variants.length,
     });
-    const out = (labels: Record<string, string>) => labels.direction === 'out' && notMetrics(labels);
+    const out = (labels: Record<string, string>) => labels.direction === 'out' && notProbes(labels);
     const backendOut = sum(after, BYTES, out) - sum(before, BYTES, out);
     const received = json.body.length + master.body.length + variants.reduce((n, v) => n + v.body.length, 0);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { notMetrics, scrapeAfter, scrapeAuth, scrapeCollector, settledCollector, sum, type Sample } from './support/prometheus.ts';
+import { notProbes, scrapeAfter, scrapeAuth, scrapeCollector, settledCollector, sum, type Sample } from './support/prometheus.ts';
 import { ORIGIN, testConfig } from './support/test-stack.ts';
 import { DEMO_ID, playback, segmentUris, tokenFor, topPictureUri } from './support/videos.ts';
 import { pollUntil } from './support/poll.ts';
@@ -43,7 +43,7 @@ describe('offload accounting', () => {
 
     expect(await growth(collectorBefore, 'segment', segmentBytes)).toBe(segmentBytes);
     const backendAfter = await scrapeAfter(backendBefore, 3); // playback, master, variant
-    const backend = sum(backendAfter, BACKEND_BYTES, notMetrics) - sum(backendBefore, BACKEND_BYTES, notMetrics);
+    const backend = sum(backendAfter, BACKEND_BYTES, notProbes) - sum(backendBefore, BACKEND_BYTES, notProbes);
     expect(backend).toBeGreaterThan(0);
     expect(backend).toBeLessThan(playlistBytes + 8 * 1024); // playlists, playback JSON, request headers
     expect(backend / segmentBytes).toBeLessThan(0.01);
@@ -53,7 +53,7 @@ describe('offload accounting', () => {
     const backendBefore = await scrapeAuth();
     const auth = { Authorization: `Bearer ${tokenFor('proxy-viewer')}` };
     const { segmentBytes, requests } = await session(`${ORIGIN}/v1/proxy/videos/${DEMO_ID}/master.m3u8`, auth);
-    const out = (samples: readonly Sample[]) => sum(samples, BACKEND_BYTES, (l) => notMetrics(l) && l.direction === 'out');
+    const out = (samples: readonly Sample[]) => sum(samples, BACKEND_BYTES, (l) => notProbes(l) && l.direction === 'out');
     const backendOut = out(await scrapeAfter(backendBefore, requests)) - out(backendBefore);
     expect(backendOut).toBeGreaterThan(segmentBytes * 0.95);
     expect(backendOut).toBeLessThan(segmentBytes * 1.1);

@@ -39,8 +39,13 @@ export function sum(samples: readonly Sample[], name: string, where: (labels: Re
   return samples.filter((s) => s.name === name && where(s.labels)).reduce((total, s) => total + s.value, 0);
 }
 
-/** The scrape's own response is counted once it is sent, i.e. in the next scrape: leave it out. */
-export const notMetrics = (labels: Record<string, string>) => labels.route !== '/metrics';
+/**
+ * Requests a test made, not probes: the scrape's own response (counted once it
+ * is sent, i.e. in the next scrape) and the health checks Docker and the
+ * stack's supervisor send on their own schedule, which can land mid-test.
+ */
+const PROBES = new Set(['/metrics', '/healthz', '/readyz']);
+export const notProbes = (labels: Record<string, string>) => !PROBES.has(labels.route ?? '');
 
 /**
  * Scrapes until the auth service has counted `requests` more requests than
@@ -48,7 +53,7 @@ export const notMetrics = (labels: Record<string, string>) => labels.route !== '
  * can be a moment after the client has the last byte.
  */
 export function scrapeAfter(before: readonly Sample[], requests: number): Promise<Sample[]> {
-  const counted = (now: readonly Sample[]) => sum(now, 'vidgate_http_requests_total', notMetrics) - sum(before, 'vidgate_http_requests_total', notMetrics);
+  const counted = (now: readonly Sample[]) => sum(now, 'vidgate_http_requests_total', notProbes) - sum(before, 'vidgate_http_requests_total', notProbes);
   return pollUntil(scrapeAuth, (now) => counted(now) >= requests, { timeoutMs: 3_000, intervalMs: 20 });
 }
 
