@@ -62,21 +62,36 @@ function checkPath(path: string): void {
   if (!isSafeSignedPath(path)) throw new RangeError(`path ${signedPathProblem(path)}`);
 }
 
+/** The query up to its signature: exp, kid and "sig=" (the scheme's one order). */
+const queryBefore = (kid: string, exp: number) => `exp=${exp}&kid=${kid}&sig=`;
+
 export function signQuery(input: SignInput): string {
   checkPath(input.path);
   checkSigning(input.kid, input.exp);
-  return `exp=${input.exp}&kid=${input.kid}&sig=${hmac(input.key, input.kid, input.exp, input.path)}`;
+  return queryBefore(input.kid, input.exp) + hmac(input.key, input.kid, input.exp, input.path);
+}
+
+interface BatchInput {
+  paths: readonly string[];
+  kid: string;
+  key: string;
+  exp: number;
+}
+
+/** Checks a batch as signQuery checks each path; the start its canonical strings share. */
+function checkBatch(input: BatchInput): string {
+  checkSigning(input.kid, input.exp);
+  for (const path of input.paths) checkPath(path);
+  return canonicalString(input.kid, input.exp, '');
 }
 
 /**
  * signQuery for many paths with one key id, key and expiry: what a playlist
  * needs. The same queries, computed in one batch (hmac-batch.ts).
  */
-export function signQueries(input: { paths: readonly string[]; kid: string; key: string; exp: number }): string[] {
-  checkSigning(input.kid, input.exp);
-  for (const path of input.paths) checkPath(path);
-  const sigs = hmacSha256Base64url(input.key, input.paths, canonicalString(input.kid, input.exp, ''));
-  const query = `exp=${input.exp}&kid=${input.kid}&sig=`;
+export function signQueries(input: BatchInput): string[] {
+  const sigs = hmacSha256Base64url(input.key, input.paths, checkBatch(input));
+  const query = queryBefore(input.kid, input.exp);
   return sigs.map((sig) => query + sig);
 }
 
@@ -86,11 +101,9 @@ export function signQueries(input: { paths: readonly string[]; kid: string; key:
  * playlist's URIs signed in one batch and written into it without a string
  * per URL (hmac-batch.ts).
  */
-export function signIntoText(input: { text: string; spans: Spans; paths: readonly string[]; kid: string; key: string; exp: number }): Buffer {
-  const { kid, exp } = input;
-  checkSigning(kid, exp);
-  for (const path of input.paths) checkPath(path);
-  return hmacSplice({ key: input.key, head: canonicalString(kid, exp, ''), tails: input.paths, between: `?exp=${exp}&kid=${kid}&sig=`, text: input.text, spans: input.spans });
+export function signIntoText(input: BatchInput & { text: string; spans: Spans }): Buffer {
+  const head = checkBatch(input);
+  return hmacSplice({ key: input.key, head, tails: input.paths, between: `?${queryBefore(input.kid, input.exp)}`, text: input.text, spans: input.spans });
 }
 
 function parseQuery(rawQuery: string): { exp: string; kid: string; sig: string } | VerifyError {
