@@ -104,28 +104,23 @@ type OwnerLock = VideoStore['withOwnerLock'];
 const nested: OwnerLock = () => Promise.reject(new Error('withOwnerLock does not nest'));
 
 function storeOn(db: Queryable, withOwnerLock: OwnerLock): VideoStore {
-  const rows = async (text: string, params: unknown[]) => {
+  const query = async <R extends object>(text: string, params: unknown[]): Promise<R[]> => {
     try {
-      return (await db.query<Row>(text, params)).rows.map(toVideo);
+      return (await db.query<R>(text, params)).rows;
     } catch (err) {
       throw databaseError(err);
     }
   };
+  const rows = async (text: string, params: unknown[]) => (await query<Row>(text, params)).map(toVideo);
   /**
    * Runs a caption UPDATE of the video $1 (the SET clause and on) whose second
    * parameter is the language: the row is locked first, so the caption of that
    * language it had is the one this statement replaced or removed.
    */
   const captionChange = async (update: string, params: unknown[]): Promise<CaptionChange | undefined> => {
-    let result;
-    try {
-      result = await db.query<Row & { previous: unknown }>(`${update}
+    const [row] = await query<Row & { previous: unknown }>(`${update}
         FROM (SELECT captions AS locked_captions FROM videos WHERE id = $1 FOR UPDATE) old WHERE videos.id = $1
         RETURNING ${READ}, (SELECT c FROM jsonb_array_elements(old.locked_captions) c WHERE c->>'language' = $2) AS previous`, params);
-    } catch (err) {
-      throw databaseError(err);
-    }
-    const row = result.rows[0];
     if (!row) return undefined;
     const video = toVideo(row);
     const previous = row.previous === null ? undefined : captionSchema.parse(row.previous);
