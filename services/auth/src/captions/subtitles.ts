@@ -18,8 +18,8 @@ export const subtitlePlaylistPath = (language: string) => `captions/${language}.
 /** Where a subtitle playlist would be stored, beside its WebVTT file: what the rewriter resolves its URI against. */
 export const subtitlePlaylistKey = (id: string, language: string) => `${videoKeys.prefix(id)}${subtitlePlaylistPath(language)}`;
 
-/** What a signed master or subtitle playlist depends on besides what is stored: each caption's language and file. */
-export const captionsVersion = (captions: readonly Caption[]) => captions.map((c) => `:${captionFile(c)}@${c.updatedAt}`).join('');
+/** What a signed master or subtitle playlist depends on besides what is stored: each caption's file (every upload, label included, is a new one). */
+export const captionsVersion = (captions: readonly Caption[]) => captions.map((c) => `:${captionFile(c)}`).join('');
 
 /** The language a playlist path under /v1/hls/<id>/ names as a subtitle playlist, or undefined. */
 export const subtitleLanguageOf = (relative: string): string | undefined => /^captions\/([A-Za-z0-9-]+)\.m3u8$/.exec(relative)?.[1];

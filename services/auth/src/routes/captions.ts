@@ -93,7 +93,7 @@ export function captionRoutes(deps: { config: AuthConfig; videos: VideoStore; ob
     });
     if (!changed) {
       // Deleted meanwhile: nothing of it may stay behind.
-      await objects.removeAll(key);
+      await removeFile(req, key);
       throw new AppError('video_not_found', `no video ${video.id}`);
     }
     const replaced = changed.previous !== undefined;
@@ -116,8 +116,8 @@ export function captionRoutes(deps: { config: AuthConfig; videos: VideoStore; ob
   });
 
   /**
-   * A caption file the list no longer names. The change itself is made and recorded by then:
-   * if storage fails now, the file stays (logged, removed with its video) rather than the answer failing.
+   * A caption file no list names (replaced, removed, or never recorded). The answer no longer
+   * depends on it: if storage fails now, the file stays (logged, removed with its video).
    */
   async function removeFile(req: Request, key: string): Promise<void> {
     await objects.removeAll(key).catch((err: unknown) => req.log?.warn({ err, key }, 'a caption file no longer named by its video could not be removed'));
