@@ -11,19 +11,27 @@
  * round is reported: on a shared 2-core machine, load from other work then
  * falls on all of them alike instead of on whichever ran at a bad moment.
  *
- *   node --import tsx bench/data-plane.ts          (BENCH_SECONDS=5, BENCH_ROUNDS=3, BENCH_CONNECTIONS=16)
+ * With BENCH_STORAGE_CPU=N, MinIO runs on cpu N alone and everything else on
+ * the other cores, as when MinIO has hosts of its own: on a 2-core machine
+ * shared by all, a miss (MinIO's GET plus nginx's work) takes CPU from the
+ * very MinIO it reads, so "miss ÷ MinIO direct" measures the sharing as much
+ * as the origin.
+ *
+ *   node --import tsx bench/data-plane.ts          (BENCH_SECONDS=5, BENCH_ROUNDS=3, BENCH_CONNECTIONS=16, BENCH_STORAGE_CPU unset)
  */
 import { cpus } from 'node:os';
 import { issueToken } from '../services/auth/src/jwt.ts';
 import { minioClient } from '../services/common/src/minio-store.ts';
 import { createUrlSigner, nowSeconds } from '../services/common/src/url-signer.ts';
 import { BENCH_VIDEO, putBenchObjects } from './support/bench-objects.ts';
+import { giveStorageItsOwnCpu } from './support/cpu-split.ts';
 import { benchDiskDir, DISK_PORT, MISS_PORT, startBenchStack } from './support/bench-stack.ts';
 import { table, wrk, type WrkResult } from './support/wrk.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const storageCpu = process.env.BENCH_STORAGE_CPU === undefined ? undefined : Number(process.env.BENCH_STORAGE_CPU);
 const SIZES = { '1mb.bin': 1024 * 1024, '100kb.bin': 100 * 1024 };
 const CEILING = 'nginx sendfile, local disk (ceiling)';
 const MINIO = 'MinIO presigned GET';
@@ -40,6 +48,8 @@ const GOALS: [string, string, string, number, number][] = [
 const stack = await startBenchStack({ comparisons: true });
 try {
   const { config } = stack;
+  const layout = storageCpu === undefined ? 'wrk, nginx 1 worker, MinIO and Node share the machine' : await giveStorageItsOwnCpu(stack.paths.run, storageCpu);
+  console.log(`cpu layout: ${layout}`);
   await putBenchObjects(config, SIZES, benchDiskDir(config));
   const signer = createUrlSigner(config.signing);
   const minio = minioClient(config.minio, config.minio.root);
@@ -83,7 +93,7 @@ try {
       ratios.push({ object: name, ratio: what, value: ratio.toFixed(2), goal: `≥ ${goal}`, met: ratio >= goal ? 'yes' : 'NO' });
     }
   }
-  console.log(`\nData plane, ${cpus().length} × ${cpus()[0]?.model.trim()}, wrk -c${connections} -d${seconds}s, median of ${rounds} rounds (wrk, nginx 1 worker, MinIO and Node share the machine):\n`);
+  console.log(`\nData plane, ${cpus().length} × ${cpus()[0]?.model.trim()}, wrk -c${connections} -d${seconds}s, median of ${rounds} rounds (${layout}):\n`);
   console.log(table(rows));
   console.log(`\nThe edge cache's goals (ratios of the medians above):\n`);
   console.log(table(ratios));
