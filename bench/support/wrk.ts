@@ -30,8 +30,8 @@ export async function wrk(url: string, options: { seconds: number; connections: 
   return {
     requestsPerSecond: Number(rps[1]),
     bytesPerSecond: Number(transfer[1]) * UNITS[transfer[2]!]!,
-    p50ms: ms(/50%\s+(\S+)/.exec(stdout)?.[1] ?? ''),
-    p99ms: ms(/99%\s+(\S+)/.exec(stdout)?.[1] ?? ''),
+    p50ms: ms(/^\s*50%\s+(\S+)/m.exec(stdout)?.[1] ?? ''),
+    p99ms: ms(/^\s*99%\s+(\S+)/m.exec(stdout)?.[1] ?? ''),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0),
   };
 }
