@@ -17,7 +17,10 @@
  * very MinIO it reads, so "miss ÷ MinIO direct" measures the sharing as much
  * as the origin.
  *
- *   node --import tsx bench/data-plane.ts          (BENCH_SECONDS=5, BENCH_ROUNDS=3, BENCH_CONNECTIONS=16, BENCH_STORAGE_CPU unset)
+ * VIDGATE_SIGN_MODE=md5 measures the secure_link scheme (nginx's C module,
+ * no njs) instead of the default hmac one.
+ *
+ *   node --import tsx bench/data-plane.ts          (BENCH_SECONDS=5, BENCH_ROUNDS=3, BENCH_CONNECTIONS=16, BENCH_STORAGE_CPU unset, VIDGATE_SIGN_MODE=hmac)
  */
 import { cpus } from 'node:os';
 import { issueToken } from '../services/auth/src/jwt.ts';
@@ -45,7 +48,8 @@ const GOALS: [string, string, string, number, number][] = [
   ['miss ÷ MinIO direct', MISS, MINIO, 0.9, 0.9],
 ];
 
-const stack = await startBenchStack({ comparisons: true });
+const signMode = process.env.VIDGATE_SIGN_MODE ?? 'hmac';
+const stack = await startBenchStack({ comparisons: true, env: { VIDGATE_SIGN_MODE: signMode } });
 try {
   const { config } = stack;
   const layout = storageCpu === undefined ? 'wrk, nginx 1 worker, MinIO and Node share the machine' : await giveStorageItsOwnCpu(stack.paths.run, storageCpu);
@@ -93,7 +97,7 @@ try {
       ratios.push({ object: name, ratio: what, value: ratio.toFixed(2), goal: `≥ ${goal}`, met: ratio >= goal ? 'yes' : 'NO' });
     }
   }
-  console.log(`\nData plane, ${cpus().length} × ${cpus()[0]?.model.trim()}, wrk -c${connections} -d${seconds}s, median of ${rounds} rounds (${layout}):\n`);
+  console.log(`\nData plane, ${cpus().length} × ${cpus()[0]?.model.trim()}, wrk -c${connections} -d${seconds}s, median of ${rounds} rounds, ${signMode} signatures (${layout}):\n`);
   console.log(table(rows));
   console.log(`\nThe edge cache's goals (ratios of the medians above):\n`);
   console.log(table(ratios));
