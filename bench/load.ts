@@ -35,6 +35,7 @@ import { minioClient } from '../services/common/src/minio-store.ts';
 import { videoKeys } from '../services/common/src/video.ts';
 import type { Stack } from '../services/stack/src/stack.ts';
 import { startBenchStack } from './support/bench-stack.ts';
+import { procStat } from './support/proc-stat.ts';
 import { scrape, sumMetric } from './support/prom-text.ts';
 import { table } from './support/wrk.ts';
 
@@ -229,8 +230,7 @@ export async function stackProcesses(stack: Stack): Promise<{ name: string; pid:
     out.push({ name, pid });
     if (name !== 'nginx') continue;
     for (const child of all) {
-      const stat = await readFile(`/proc/${child}/stat`, 'utf8').catch(() => '');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
+      if (Number((await procStat(child))?.[1]) !== pid) continue;
       const title = (await readFile(`/proc/${child}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ').replace(/^nginx: | process\s*$/g, '').trim();
       const taken = out.filter((p) => p.name.startsWith(`nginx ${title}`)).length;
       out.push({ name: `nginx ${title}${taken ? ` ${taken + 1}` : ''}`, pid: Number(child) });
@@ -243,9 +243,8 @@ const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }
 const PAGE = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }));
 /** CPU seconds used so far and resident bytes of a process, from /proc; undefined once it is gone. */
 export async function procUsage(pid: number): Promise<{ cpuSeconds: number; rssBytes: number } | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  if (!stat) return undefined;
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+  const f = await procStat(pid);
+  if (!f) return undefined;
   return { cpuSeconds: (Number(f[11]) + Number(f[12])) / CLK_TCK, rssBytes: Number(f[21]) * PAGE };
 }
 /** Busy and total CPU seconds of the whole machine. */
