@@ -30,16 +30,20 @@ function claimedSubject(req: Request): string | undefined {
 /**
  * Records every refused token (invalid, or without the role a route needs:
  * `forbidden` before authenticate() accepted it) as `token.refused` with the
- * reason code, then hands the error on to the error handler. A request without
- * any token is not a refused token, nor is a route's own refusal of a user it
+ * reason code, then hands the error on to the error handler. The actor of a
+ * role refusal is the token's verified subject; an invalid token's is
+ * `anonymous`, with the subject it claims as a lead. A request without any
+ * token is not a refused token, nor is a route's own refusal of a user it
  * accepted (that route records it, if it is worth recording).
  */
 export function auditRefusedTokens(audit: AuditLog): ErrorRequestHandler {
-  return async (err, req, _res, next) => {
+  return async (err, req, res, next) => {
     if (err instanceof AppError && !req.principal && (err.code === 'token_invalid' || err.code === 'forbidden')) {
-      const claimed = claimedSubject(req);
+      const verified = typeof res.locals.refusedSubject === 'string' ? res.locals.refusedSubject : undefined;
+      const claimed = verified === undefined ? claimedSubject(req) : undefined;
       await audit.record({
         ...requester(req),
+        ...(verified === undefined ? {} : { actor: verified }),
         action: 'token.refused',
         detail: {
           reason: err.code, message: err.message.replace(TOKEN_LIKE, '[token]').slice(0, 200), method: req.method, path: req.path.slice(0, 200),

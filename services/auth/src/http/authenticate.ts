@@ -16,7 +16,8 @@ declare module 'express-serve-static-core' {
  * that token configuration (token-verifier.ts). Async: an identity provider's
  * keys may have to be fetched first (express 5 passes a rejection on to the
  * error handler). What became of the token (accepted, or the error code of its
- * refusal) is left in res.locals.tokenOutcome for the metrics.
+ * refusal) is left in res.locals.tokenOutcome for the metrics; the subject of
+ * a valid token refused for want of the role, in res.locals.refusedSubject.
  */
 export function authenticate(tokens: TokenVerifier | AuthConfig['jwt'], options: { role?: Principal['role']; optional?: boolean } = {}): RequestHandler {
   const verifier = 'verify' in tokens ? tokens : tokenVerifierFor(tokens);
@@ -31,6 +32,8 @@ export function authenticate(tokens: TokenVerifier | AuthConfig['jwt'], options:
     });
     res.locals.tokenOutcome = 'accepted';
     if (options.role && principal.role !== options.role) {
+      // Verified, so the audit trail names who was refused (audit-request.ts).
+      res.locals.refusedSubject = principal.sub;
       throw new AppError('forbidden', `this needs the ${options.role} role`);
     }
     req.principal = principal;
