@@ -75,6 +75,9 @@ describe('npm start', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Welcome to Vidgate');
     expect((await fetch(`http://127.0.0.1:${PORT}/`)).status).toBe(200);
+    const upload = (await outputMatching(/^ +upload +(\S+)/m, 1_000))[1]!;
+    expect(upload).toBe(`http://127.0.0.1:${PORT}/upload.html`);
+    expect((await fetch(upload)).headers.get('content-type')).toMatch(/^text\/html/);
   });
 
   it('re-reads a rotated key file on SIGHUP: URLs of a removed key stop working', async () => {

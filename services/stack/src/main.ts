@@ -29,7 +29,8 @@ const example = config.publicUrl + signer.signPath(`/media/${DEMO_OBJECT_KEY}`, 
 say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`
   player          ${config.publicUrl}/
-  origin          ${config.publicUrl}
+  upload          ${config.publicUrl}/upload.html
+  origin          ${config.publicUrl}   (VIDGATE_PUBLIC_URL: every URL the API returns starts with it)
   signed URL      ${example}
                   (valid 1 h; try: curl -i '${example}')
   mint more       npx vidgate sign ${DEMO_OBJECT_KEY} --ttl 600
