@@ -42,6 +42,10 @@ const cases: [name: string, head: string, status: number, code: keyof typeof ERR
   ['an unsupported transfer coding', `POST /v1/uploads HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n`, 501, 'not_implemented'],
   ['an unsupported HTTP version', `GET / HTTP/3.0\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, 505, 'http_version_not_supported'],
   ['a missing page', `GET /no-such-page.html HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, 404, 'not_found'],
+  // Not nginx's HTML redirect to the slash form, which named the client's Host header.
+  ...['/media', '/v1', `/${BUCKET}/uploads`].map((path): (typeof cases)[number] => [
+    `${path} without its slash, under a forged Host`, `GET ${path}?exp=1&kid=k&sig=x HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`, 404, 'not_found',
+  ]),
   ['a method no API route has', `FOO /v1/videos HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`, 405, 'method_not_allowed'],
   ['an API request without Host (HTTP/1.0): passed on with a host, so the service answers', 'GET /v1/videos HTTP/1.0\r\n\r\n', 401, 'token_missing'],
   ['a sub-resource on an upload URL (tagging: another S3 operation)', `PUT /${BUCKET}/uploads/x/source?tagging&X-Amz-Signature=1&X-Amz-Credential=a HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx`, 403, 'query_not_allowed'],
