@@ -25,6 +25,7 @@ export const PORTABLE_BLACK_BOX = [
   'test/video-management.test.ts',
   'test/captions.test.ts',
   'test/storyboard.test.ts',
+  'test/cors-playback.test.ts',
 ];
 
 export default defineConfig({

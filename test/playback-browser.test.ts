@@ -107,4 +107,27 @@ describe('the demo page in Chromium', () => {
     // Reached only when every assertion held; on failure the folder is kept for the screenshot.
     await rm(work, { recursive: true, force: true });
   });
+
+  it('plays from a page on another origin, as a player embedded in another site does (CORS on every signed resource)', async () => {
+    // The same server under the name "localhost": another origin to the browser, while
+    // every URL the API returns names the public URL (127.0.0.1).
+    const elsewhere = new URL(ORIGIN);
+    elsewhere.hostname = 'localhost';
+    const embedded = await browser!.newPage();
+    const seen = recordTraffic(embedded);
+    const log: string[] = [];
+    embedded.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
+    try {
+      await embedded.goto(`${elsewhere.origin}/?v=${DEMO_ID}`);
+      await embedded.waitForFunction(() => document.querySelector('video')!.currentTime > 2, undefined, { timeout: 20_000, polling: 100 })
+        .catch((err: Error) => { throw new Error(`${err.message}\npage log:\n${log.join('\n')}`); });
+      expect(await embedded.evaluate(() => (window as unknown as PageGlobals).vidgatePlayer.errors)).toEqual([]);
+      const crossOrigin = seen.filter((x) => x.url.startsWith(ORIGIN));
+      expect(crossOrigin.some((x) => x.path.startsWith('/v1/hls/'))).toBe(true);
+      expect(crossOrigin.some((x) => x.path.startsWith('/media/'))).toBe(true);
+      expect(log.filter((l) => /CORS|Access-Control/i.test(l))).toEqual([]);
+    } finally {
+      await embedded.close();
+    }
+  });
 });

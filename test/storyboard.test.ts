@@ -24,8 +24,10 @@ beforeAll(async () => {
   const pb = await playback(id, owner);
   expect(pb.storyboardUrl, JSON.stringify(pb)).toBeDefined();
   storyboardUrl = pb.storyboardUrl!;
-  const res = await fetch(storyboardUrl);
+  const res = await fetch(storyboardUrl, { headers: { Origin: 'https://portal.example.test' } });
   expect(res.status).toBe(200);
+  // A player on another site's page reads it too (cors-playback.test.ts).
+  expect(res.headers.get('access-control-allow-origin')).toBe('*');
   vtt = await res.text();
   cues = parseStoryboard(vtt, storyboardUrl);
 });
