@@ -100,6 +100,12 @@ describe('vidgate audit', { timeout: 30_000 }, () => {
     expect(run.stderr).toBe('vidgate: audit chain broken at event 9: event 9 (playback.granted) does not match its hash: it was changed after it was written (3 events before it hold)\n');
   });
 
+  it('db-setup refused a password: one line that says where to look, no stack trace', async () => {
+    const run = await vidgate(['db-setup'], { VIDGATE_DB_ADMIN_PASSWORD: 'not-the-password-of-this-cluster' });
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(run.stderr).toMatch(/^vidgate db-setup: password authentication failed for user "[^"]+"\n {2}the password is not the one this PostgreSQL cluster was given: .*VIDGATE_DEV_SECRETS_DIR.*\n$/);
+  });
+
   it('exits 3 when the database does not answer', async () => {
     const run = await vidgate(['audit', 'verify'], { VIDGATE_DB_PORT: '1' });
     expect(run.code).toBe(3);

@@ -16,6 +16,7 @@ import { createUrlSigner, nowSeconds } from '@vidgate/common/url-signer';
 import { loadNginxConfig } from './nginx-config.ts';
 import { importMetadata } from './import-metadata.ts';
 import { auditCommand } from './audit-command.ts';
+import { wrongPasswordHint } from './database-refusal.ts';
 import { NGINX_SRC, stackPaths } from './paths.ts';
 import { renderNginx } from './render-nginx.ts';
 import { prepareWebRoot } from './web-root.ts';
@@ -88,6 +89,14 @@ if (command === 'key') {
   process.exit(0);
 }
 if (!['sign', 'token', 'render-nginx', 'db-setup', 'import-metadata', 'audit'].includes(command ?? '')) fail(command ? `unknown command "${command}"` : 'a command is required');
+
+// A command that fails on its way (PostgreSQL or MinIO refusing or out of
+// reach) says why in one line, not with a stack trace.
+process.on('uncaughtException', (err) => {
+  const hint = wrongPasswordHint(err);
+  console.error(`vidgate ${command}: ${err.message}${hint ? `\n  ${hint}` : ''}`);
+  process.exit(1);
+});
 
 /** Each command parses only the settings it uses: `token` needs no signing key, `sign` no JWT secret. */
 function load<T>(read: () => T): T {

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { DatabaseAdminConfig, DatabaseConfig } from '@vidgate/common/config/sections';
 import { startProcess, type ManagedProcess } from './managed-process.ts';
 import { findTool } from './tools.ts';
+import { wrongPasswordHint } from './database-refusal.ts';
 
 /**
  * The local PostgreSQL of `npm start` and of the test stack: Debian's server
@@ -72,6 +73,9 @@ async function waitForServer(db: DatabaseConfig, admin: DatabaseAdminConfig, ser
     } catch (err) {
       await client.end().catch(() => {});
       if (exited !== undefined) throw new Error(`PostgreSQL exited (${exited}) before it answered`);
+      // It answered, and refused: waiting would not change its mind.
+      const hint = wrongPasswordHint(err);
+      if (hint) throw new Error(`PostgreSQL on ${db.host}:${db.port} refused ${admin.user}'s password: ${hint}`);
       if (Date.now() > deadline) throw new Error(`PostgreSQL did not answer on ${db.host}:${db.port} within 30 s: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 200));
     }
