@@ -54,6 +54,13 @@ describe.concurrent('vidgate CLI', { timeout: 30_000 }, () => {
     if (verdict.ok) expect(verdict.exp - after).toBeLessThanOrEqual(60);
   });
 
+  it('warns on stderr about a misspelt setting, which changes nothing', async ({ expect }) => {
+    const run = await vidgate(['sign', 'demo/x.ts'], { ...TEST_ENV, VIDGATE_SIGNMODE: 'md5' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe('vidgate: warning: VIDGATE_SIGNMODE is not a setting any Vidgate process reads; did you mean VIDGATE_SIGN_MODE?\n');
+    expect(run.stdout).toMatch(/[?&]sig=/);
+  });
+
   it('sign mints md5 URLs when VIDGATE_SIGN_MODE=md5', async ({ expect }) => {
     const env = { ...TEST_ENV, VIDGATE_SIGN_MODE: 'md5' };
     const run = await vidgate(['sign', 'demo/x.ts'], env);

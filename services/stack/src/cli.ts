@@ -17,6 +17,7 @@ import { loadNginxConfig } from './nginx-config.ts';
 import { importMetadata } from './import-metadata.ts';
 import { auditCommand } from './audit-command.ts';
 import { wrongPasswordHint } from './database-refusal.ts';
+import { misspeltWarnings } from './misspelt-settings.ts';
 import { NGINX_SRC, stackPaths } from './paths.ts';
 import { renderNginx } from './render-nginx.ts';
 import { prepareWebRoot } from './web-root.ts';
@@ -89,6 +90,8 @@ if (command === 'key') {
   process.exit(0);
 }
 if (!['sign', 'token', 'render-nginx', 'db-setup', 'import-metadata', 'audit'].includes(command ?? '')) fail(command ? `unknown command "${command}"` : 'a command is required');
+
+for (const warning of misspeltWarnings(process.env)) console.error(`vidgate: ${warning}`);
 
 // A command that fails on its way (PostgreSQL or MinIO refusing or out of
 // reach) says why in one line, not with a stack trace.

@@ -2,6 +2,7 @@
 // SIGHUP re-reads the configuration (e.g. a rotated VIDGATE_SIGNING_KEYS_FILE).
 import { configOrExit } from '@vidgate/common/config/env';
 import { loadConfig } from './stack-config.ts';
+import { misspeltWarnings } from './misspelt-settings.ts';
 import { createUrlSigner, nowSeconds } from '@vidgate/common/url-signer';
 import { DEMO_OBJECT_KEY, seedDemoObject, seedDemoVideo } from './seed-demo.ts';
 import { startStack } from './stack.ts';
@@ -10,6 +11,7 @@ const started = Date.now();
 const say = (message: string) => console.log(`[vidgate +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
 
 const config = configOrExit('vidgate', () => loadConfig());
+for (const warning of misspeltWarnings(process.env)) say(warning);
 const stack = await startStack({
   config,
   env: process.env,

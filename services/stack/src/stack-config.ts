@@ -11,7 +11,7 @@ import { EDGE_CACHE, EDGE_LIMITS, edgeCacheSection, edgeLimitsSection, NGINX_EDG
  * of the services' own parts (each service still parses only its own), plus
  * where the local stack keeps its data and runs MinIO and PostgreSQL.
  */
-const STACK_SHAPE = {
+export const STACK_SHAPE = {
   ...PROCESS,
   ...PUBLIC_URL,
   ...STORAGE,
