@@ -103,7 +103,16 @@ describe('vidgate audit', { timeout: 30_000 }, () => {
   it('db-setup refused a password: one line that says where to look, no stack trace', async () => {
     const run = await vidgate(['db-setup'], { VIDGATE_DB_ADMIN_PASSWORD: 'not-the-password-of-this-cluster' });
     expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: '' });
-    expect(run.stderr).toMatch(/^vidgate db-setup: password authentication failed for user "[^"]+"\n {2}the password is not the one this PostgreSQL cluster was given: .*VIDGATE_DEV_SECRETS_DIR.*\n$/);
+    expect(run.stderr).toMatch(/^vidgate db-setup: password authentication failed for user "[^"]+" \(28P01\)\n {2}the user or the password is not one this PostgreSQL knows.*VIDGATE_DEV_SECRETS_DIR.*\n$/);
+    expect(run.stderr).not.toContain('not-the-password-of-this-cluster');
+  });
+
+  it('db-setup with no server at the address: the refusal of each address, in lines', async () => {
+    const run = await vidgate(['db-setup'], { VIDGATE_DB_HOST: 'localhost', VIDGATE_DB_PORT: '1' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^vidgate db-setup: .*ECONNREFUSED/);
+    expect(run.stderr).toMatch(/connect ECONNREFUSED [\d.:]+:1\b/);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 
   it('exits 3 when the database does not answer', async () => {

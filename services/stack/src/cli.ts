@@ -94,10 +94,17 @@ if (!['sign', 'token', 'render-nginx', 'db-setup', 'import-metadata', 'audit'].i
 for (const warning of misspeltWarnings(process.env)) console.error(`vidgate: ${warning}`);
 
 // A command that fails on its way (PostgreSQL or MinIO refusing or out of
-// reach) says why in one line, not with a stack trace.
-process.on('uncaughtException', (err) => {
-  const hint = wrongPasswordHint(err);
-  console.error(`vidgate ${command}: ${err.message}${hint ? `\n  ${hint}` : ''}`);
+// reach: errors with a code) says why in a line, not with a stack trace; a
+// failure without a code is a fault of ours, and keeps its stack.
+process.on('uncaughtException', (err: Error & { code?: string; detail?: string; hint?: string }) => {
+  if (!err.code) {
+    console.error(`vidgate ${command}:`, err);
+    process.exit(1);
+  }
+  // Node's AggregateError (every address of a name refused) has no message of its own.
+  const inner = err instanceof AggregateError ? err.errors.map((e: Error) => e.message) : [];
+  const lines = [err.message ? `${err.message} (${err.code})` : err.code, ...inner, err.detail, err.hint, wrongPasswordHint(err)].filter(Boolean);
+  console.error(`vidgate ${command}: ${lines.join('\n  ')}`);
   process.exit(1);
 });
 

@@ -75,7 +75,7 @@ async function waitForServer(db: DatabaseConfig, admin: DatabaseAdminConfig, ser
       if (exited !== undefined) throw new Error(`PostgreSQL exited (${exited}) before it answered`);
       // It answered, and refused: waiting would not change its mind.
       const hint = wrongPasswordHint(err);
-      if (hint) throw new Error(`PostgreSQL on ${db.host}:${db.port} refused ${admin.user}'s password: ${hint}`);
+      if (hint) throw new Error(`PostgreSQL on ${db.host}:${db.port} refused ${admin.user}'s login: ${hint}`);
       if (Date.now() > deadline) throw new Error(`PostgreSQL did not answer on ${db.host}:${db.port} within 30 s: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 200));
     }
