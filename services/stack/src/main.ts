@@ -10,8 +10,9 @@ import { startStack } from './stack.ts';
 const started = Date.now();
 const say = (message: string) => console.log(`[vidgate +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
 
-const config = configOrExit('vidgate', () => loadConfig());
+// Before the configuration is read: a misspelt name may be why it is refused.
 for (const warning of misspeltWarnings(process.env)) say(warning);
+const config = configOrExit('vidgate', () => loadConfig());
 const stack = await startStack({
   config,
   env: process.env,

@@ -1,14 +1,22 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { AUTH_SHAPE } from '@vidgate/auth/auth-config';
+import { COLLECTOR_SHAPE } from '@vidgate/collector/collector-config';
 import type { Env } from '@vidgate/common/config/env';
 import { AUDIT, WEBHOOK } from '@vidgate/common/config/sections';
 import { TRANSCODER_SHAPE } from '@vidgate/transcoder/transcoder-config';
 import { NGINX_SHAPE } from './nginx-config.ts';
 import { STACK_SHAPE } from './stack-config.ts';
 
-/** Every variable a process of the local stack or the CLI reads, and the NAME_FILE form of each. */
-const KNOWN = [...new Set([AUTH_SHAPE, TRANSCODER_SHAPE, NGINX_SHAPE, STACK_SHAPE, AUDIT, WEBHOOK].flatMap((shape) => Object.keys(shape)))];
-const KNOWN_WITH_FILES = new Set(KNOWN.flatMap((name) => [name, `${name}_FILE`]));
+/**
+ * Every variable a process of the local stack or the CLI reads (the services'
+ * shapes, and the folders the stack's tools and generated secrets live in),
+ * each also in its NAME_FILE form.
+ */
+const KNOWN = [...new Set([
+  ...[AUTH_SHAPE, TRANSCODER_SHAPE, COLLECTOR_SHAPE, NGINX_SHAPE, STACK_SHAPE, AUDIT, WEBHOOK].flatMap((shape) => Object.keys(shape)),
+  'VIDGATE_DEV_SECRETS_DIR', 'VIDGATE_CACHE_DIR',
+].flatMap((name) => [name, `${name}_FILE`]))];
+const KNOWN_SET = new Set(KNOWN);
 
 /**
  * VIDGATE_* variables no process reads that are one or two letters away from
@@ -18,7 +26,7 @@ const KNOWN_WITH_FILES = new Set(KNOWN.flatMap((name) => [name, `${name}_FILE`])
  */
 export function misspeltSettings(env: Env): { name: string; meant: string }[] {
   return Object.keys(env)
-    .filter((name) => name.startsWith('VIDGATE_') && !KNOWN_WITH_FILES.has(name))
+    .filter((name) => name.startsWith('VIDGATE_') && !KNOWN_SET.has(name))
     .map((name) => ({ name, meant: closest(name, KNOWN) }))
     .filter(({ name, meant }) => distance(name, meant) <= 2)
     .sort((a, b) => a.name.localeCompare(b.name));
