@@ -34,7 +34,7 @@ import { table, wrk, type WrkResult } from './support/wrk.ts';
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
-const storageCpu = process.env.BENCH_STORAGE_CPU === undefined ? undefined : Number(process.env.BENCH_STORAGE_CPU);
+const storageCpu = process.env.BENCH_STORAGE_CPU ? Number(process.env.BENCH_STORAGE_CPU) : undefined;
 const SIZES = { '1mb.bin': 1024 * 1024, '100kb.bin': 100 * 1024 };
 const CEILING = 'nginx sendfile, local disk (ceiling)';
 const MINIO = 'MinIO presigned GET';
