@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NotificationConfig, ObjectCreatedAll, QueueConfig } from 'minio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoKeys } from '@vidgate/common/video';
 import { COMMON_ARGS } from '../services/transcoder/src/ffmpeg-args.ts';
@@ -114,6 +115,28 @@ describe('an uploaded video', () => {
 });
 
 describe('the upload webhook', () => {
+  it('never sent (MinIO restarted as the upload landed): the transcoder\'s sweep finds the source, and the video ends ready', async () => {
+    // The rule init.sh made, removed while the upload lands, then made again as it was.
+    const before = await rootClient.getBucketNotification(BUCKET);
+    const rule = new QueueConfig('arn:minio:sqs::VIDGATE:webhook');
+    rule.addEvent(ObjectCreatedAll);
+    rule.addFilterPrefix('uploads/');
+    rule.addFilterSuffix('/source');
+    const config = new NotificationConfig();
+    config.add(rule);
+    let id: string;
+    await rootClient.removeAllBucketNotification(BUCKET);
+    try {
+      id = await upload(shortClip, 'no-event.mp4');
+    } finally {
+      await rootClient.setBucketNotification(BUCKET, config);
+    }
+    expect(await rootClient.getBucketNotification(BUCKET)).toEqual(before);
+    // The sweep runs every 20 s for uploads 10 s old; the job may queue behind other files' transcodes.
+    const { video, seen } = await waitForVideo(id, owner, settled, { timeoutMs: 150_000, intervalMs: 500 });
+    expect({ status: video.status, seen: seen[0] }).toEqual({ status: 'ready', seen: 'uploading' });
+  }, 180_000);
+
   it('given the same event twice, concurrently, leaves the published renditions as they were', async () => {
     const { id } = await readyShortClip();
     const before = await hlsObjectEtags(id);

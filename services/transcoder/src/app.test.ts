@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '@vidgate/common/logger';
 import { createVideoStore } from '@vidgate/common/video-store';
 import { someone, useJobsTable } from '../../../test/support/jobs-table.ts';
+import { createUploadAcceptor } from './accept-upload.ts';
 import { createApp } from './app.ts';
 import { createJobStore } from './job-store.ts';
 import { loadTranscoderConfig } from './transcoder-config.ts';
@@ -21,10 +22,8 @@ function app() {
   const jobs = createJobStore(jobsTable().pool, { leaseSeconds: 30, maxAttempts: 3, perUser: 1 });
   const metrics = createTranscoderMetrics({ queue: () => jobs.stats(), slots: () => ({ total: 1, busy: 0, busySeconds: 0 }) });
   const sealed: string[] = [];
-  const express = createApp({
-    config, jobs, worker: { id: 'host:8083#abc', running: 0 }, videos: createVideoStore(jobsTable().pool),
-    sealUpload: async (id) => void sealed.push(id), metrics, logger: createLogger({ name: 'app-test', level: 'silent' }),
-  });
+  const acceptUpload = createUploadAcceptor({ jobs, videos: createVideoStore(jobsTable().pool), sealUpload: async (id) => void sealed.push(id) });
+  const express = createApp({ config, worker: { id: 'host:8083#abc', running: 0 }, acceptUpload, metrics, logger: createLogger({ name: 'app-test', level: 'silent' }) });
   return { express, sealed };
 }
 

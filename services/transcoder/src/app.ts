@@ -4,10 +4,8 @@ import type { TranscoderConfig } from './transcoder-config.ts';
 import { AppError } from '@vidgate/common/errors';
 import { errorHandler, notFound } from '@vidgate/common/http-errors';
 import type { Logger } from '@vidgate/common/logger';
-import type { VideoStore } from '@vidgate/common/video-store';
-import type { JobStore } from './job-store.ts';
+import type { UploadAcceptor } from './accept-upload.ts';
 import { sourcesInEvent } from './minio-event.ts';
-import type { UploadSealer } from './seal-upload.ts';
 import type { TranscoderMetrics } from './transcoder-metrics.ts';
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -18,10 +16,9 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 
 /** The transcoder's HTTP side: MinIO's webhook (any worker's queues the job for all of them), health and metrics. */
 export function createApp(deps: {
-  config: TranscoderConfig; jobs: Pick<JobStore, 'enqueue'>; worker: { readonly id: string; readonly running: number }; videos: VideoStore;
-  sealUpload: UploadSealer; metrics: TranscoderMetrics; logger: Logger;
+  config: TranscoderConfig; worker: { readonly id: string; readonly running: number }; acceptUpload: UploadAcceptor; metrics: TranscoderMetrics; logger: Logger;
 }): express.Express {
-  const { config, jobs, worker, videos, sealUpload, metrics, logger } = deps;
+  const { config, worker, acceptUpload, metrics, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '1mb' }));
@@ -40,11 +37,8 @@ export function createApp(deps: {
       throw new AppError('invalid_body', 'not a bucket notification');
     }
     for (const { videoId } of sources) {
-      await sealUpload(videoId);
-      // Queued under its owner, so that users take turns. A database error answers 503: MinIO keeps the event and sends it again.
-      const video = await videos.get(videoId);
-      const queued = video ? await jobs.enqueue(videoId, video.owner) : false;
-      const result = !video ? 'unknown' : queued ? 'queued' : 'duplicate';
+      // A database error answers 503: MinIO keeps the event and sends it again.
+      const result = await acceptUpload(videoId);
       metrics.events.inc({ result });
       logger.info({ videoId, result }, { queued: 'upload event: job queued', duplicate: 'upload event: job already queued or running', unknown: 'upload event for a video without a record; ignored' }[result]);
     }

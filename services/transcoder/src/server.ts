@@ -8,8 +8,10 @@ import { listen } from '@vidgate/common/database/listen';
 import { createLogger } from '@vidgate/common/logger';
 import { createPool } from '@vidgate/common/database/pool';
 import { minioClient } from '@vidgate/common/minio-store';
+import { videoKeys } from '@vidgate/common/video';
 import { createVideoStore } from '@vidgate/common/video-store';
 import { serve } from '@vidgate/common/serve';
+import { createUploadAcceptor, sweepMissedUploads } from './accept-upload.ts';
 import { createApp } from './app.ts';
 import { auditTranscoder } from './audit-transcoder.ts';
 import { createJobStore } from './job-store.ts';
@@ -61,7 +63,9 @@ if (unreachable) {
   process.exit(2); // a configuration error, as configOrExit exits
 }
 
-serve(createApp({ config, jobs, worker, videos, sealUpload, metrics, logger }), {
+const acceptUpload = createUploadAcceptor({ videos, jobs, sealUpload });
+
+serve(createApp({ config, worker, acceptUpload, metrics, logger }), {
   name: 'transcoder', port: settings.port, host: config.bindHost, logger,
   details: { worker: worker.id, concurrency: settings.concurrency, leaseSeconds: settings.leaseSeconds },
   // Running jobs are stopped and queued again, for another worker (or this one, restarted) to take at once.
@@ -79,3 +83,13 @@ const pruneJobs = () => jobs.prune(settings.jobRetentionSeconds).then(
 );
 void pruneJobs();
 setInterval(pruneJobs, 3_600_000).unref();
+
+// Uploads whose MinIO event never came (MinIO restarted as they landed) are
+// found within a sweep: every 20 s, those at least 10 s old (accept-upload.ts).
+const sourceExists = (videoId: string) => client.statObject(config.minio.bucket, videoKeys.source(videoId)).then(() => true, (err: { code?: string }) => {
+  if (err.code === 'NotFound' || err.code === 'NoSuchKey') return false;
+  throw err;
+});
+const sweep = () => sweepMissedUploads({ videos, sourceExists, acceptUpload, logger, graceSeconds: 10 })
+  .catch((err: unknown) => logger.warn({ err }, 'the sweep for uploads without their event did not finish'));
+setInterval(sweep, 20_000).unref();
