@@ -22,10 +22,11 @@ describe('the sweep for uploads without their event', () => {
     const ready = await jobsTable().video(owner, 'ready');
     const inBucket = new Set([landed, ready]);
     const sweep = (now: number) => sweepMissedUploads({
-      videos, sourceExists: async (id) => inBucket.has(id), acceptUpload, logger: createLogger({ name: 'sweep-test', level: 'silent' }), graceSeconds: 10, now,
+      videos, sourceExists: async (id) => inBucket.has(id), acceptUpload, logger: createLogger({ name: 'sweep-test', level: 'silent' }), graceSeconds: 10, expirySeconds: 3600, now,
     });
 
     expect(await sweep(Date.now())).toEqual([]); // within its grace time, the event may still come
+    expect(await sweep(Date.now() + 3_601_000)).toEqual([]); // expired: failed, not looked at
     expect(await sweep(Date.now() + 60_000)).toEqual([landed]);
     expect(sealed).toEqual([landed]);
     expect(await sweep(Date.now() + 120_000)).toEqual([]); // queued already

@@ -27,18 +27,20 @@ export type UploadAcceptor = ReturnType<typeof createUploadAcceptor>;
  * loaded its bucket rules again: an upload that lands meanwhile gets no event,
  * and would read "uploading" until it expired. The sweep takes every upload
  * still "uploading" `graceSeconds` after its creation whose source is in the
- * bucket as its event would have: a late event, or another worker's sweep,
- * then finds the job queued. An upload still in progress has no source yet
+ * bucket, until it expires, as its event would have: a late event, or another
+ * worker's sweep, then finds the job queued. An upload still in progress has no source yet
  * (a PUT or a multipart completion writes it whole).
  */
 export async function sweepMissedUploads(deps: {
-  videos: VideoStore; sourceExists: (videoId: string) => Promise<boolean>; acceptUpload: UploadAcceptor; logger: Logger; graceSeconds: number; now?: number;
+  videos: VideoStore; sourceExists: (videoId: string) => Promise<boolean>; acceptUpload: UploadAcceptor; logger: Logger;
+  graceSeconds: number; expirySeconds: number; now?: number;
 }): Promise<string[]> {
-  const { videos, sourceExists, acceptUpload, logger, graceSeconds, now = Date.now() } = deps;
+  const { videos, sourceExists, acceptUpload, logger, graceSeconds, expirySeconds, now = Date.now() } = deps;
   const queued: string[] = [];
   const before = now - graceSeconds * 1000;
   for (let after: { createdAt: string; id: string } | undefined, more = true; more; ) {
-    const page = await videos.page({ all: true }, { limit: 100, after, status: 'uploading', expiredBefore: new Date(0).toISOString() });
+    // Expired uploads are failed, and their URLs dead: abandoned ones are not looked at for ever.
+    const page = await videos.page({ all: true }, { limit: 100, after, status: 'uploading', expiredBefore: new Date(now - expirySeconds * 1000).toISOString() });
     more = page.length === 100;
     after = page.at(-1) && { createdAt: page.at(-1)!.createdAt, id: page.at(-1)!.id };
     for (const video of page) {

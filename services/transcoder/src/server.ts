@@ -90,6 +90,6 @@ const sourceExists = (videoId: string) => client.statObject(config.minio.bucket,
   if (err.code === 'NotFound' || err.code === 'NoSuchKey') return false;
   throw err;
 });
-const sweep = () => sweepMissedUploads({ videos, sourceExists, acceptUpload, logger, graceSeconds: 10 })
+const sweep = () => sweepMissedUploads({ videos, sourceExists, acceptUpload, logger, graceSeconds: 10, expirySeconds: config.uploadExpirySeconds })
   .catch((err: unknown) => logger.warn({ err }, 'the sweep for uploads without their event did not finish'));
 setInterval(sweep, 20_000).unref();

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ConfigError, parseEnv, port, seconds, whole, type Env } from '@vidgate/common/config/env';
 import type { MediaLimits } from './media-limits.ts';
-import { CREDENTIALS, credentialsSection, DATABASE, databaseSection, PROCESS, processSection, STORAGE, storageSection, UPLOAD_SESSIONS_PARENT, WEBHOOK } from '@vidgate/common/config/sections';
+import { CREDENTIALS, credentialsSection, DATABASE, databaseSection, PROCESS, processSection, STORAGE, storageSection, UPLOAD_SESSIONS_PARENT, UPLOADS, WEBHOOK } from '@vidgate/common/config/sections';
 
 /** The transcoder's own settings: its port, how many jobs, how long, where, its leases on the shared queue, and the webhook token. */
 export const TRANSCODING = {
@@ -52,7 +52,11 @@ export const transcodingSection = (e: z.infer<z.ZodObject<typeof TRANSCODING>>) 
 });
 
 /** Every variable the transcoder reads, and nothing else. */
-export const TRANSCODER_SHAPE = { ...PROCESS, ...STORAGE, ...CREDENTIALS.transcoder, ...UPLOAD_SESSIONS_PARENT, ...DATABASE, ...TRANSCODING };
+export const TRANSCODER_SHAPE = {
+  ...PROCESS, ...STORAGE, ...CREDENTIALS.transcoder, ...UPLOAD_SESSIONS_PARENT, ...DATABASE, ...TRANSCODING,
+  // The missed-upload sweep looks at uploads no older than this (accept-upload.ts).
+  VIDGATE_UPLOAD_EXPIRY: UPLOADS.VIDGATE_UPLOAD_EXPIRY,
+};
 
 /** The transcoder's configuration, parsed once at start-up: its own MinIO user and the webhook token. */
 export function loadTranscoderConfig(env: Env = process.env) {
@@ -65,6 +69,8 @@ export function loadTranscoderConfig(env: Env = process.env) {
     minio: Object.freeze({ ...storageSection(e), transcoder: credentialsSection.transcoder(e), uploadSessionsParent: e.VIDGATE_AUTH_S3_ACCESS_KEY }),
     database: databaseSection(e),
     transcoder: transcodingSection(e),
+    /** Seconds after creation when an unfinished upload expires (VIDGATE_UPLOAD_EXPIRY, as the auth service reads it). */
+    uploadExpirySeconds: e.VIDGATE_UPLOAD_EXPIRY,
   });
 }
 
