@@ -1,4 +1,4 @@
-import { Client } from 'minio';
+import { Client, type BucketItemStat } from 'minio';
 import type { Credentials, StorageConfig } from './config/sections.ts';
 import { AppError } from './errors.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -23,6 +23,14 @@ export function minioClient(minio: StorageConfig, credentials: Credentials & { s
 function isMissing(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   return code === 'NoSuchKey' || code === 'NotFound';
+}
+
+/** An object's metadata, or undefined when it does not exist; storage trouble is thrown as is. */
+export function statIfExists(client: Client, bucket: string, key: string): Promise<BucketItemStat | undefined> {
+  return client.statObject(bucket, key).catch((err: unknown) => {
+    if (isMissing(err)) return undefined;
+    throw err;
+  });
 }
 
 /** Any storage failure becomes a 502 with a code; the cause stays in the logs. */

@@ -7,7 +7,7 @@ import { configOrExit } from '@vidgate/common/config/env';
 import { listen } from '@vidgate/common/database/listen';
 import { createLogger } from '@vidgate/common/logger';
 import { createPool } from '@vidgate/common/database/pool';
-import { minioClient } from '@vidgate/common/minio-store';
+import { minioClient, statIfExists } from '@vidgate/common/minio-store';
 import { videoKeys } from '@vidgate/common/video';
 import { createVideoStore } from '@vidgate/common/video-store';
 import { serve } from '@vidgate/common/serve';
@@ -86,10 +86,7 @@ setInterval(pruneJobs, 3_600_000).unref();
 
 // Uploads whose MinIO event never came (MinIO restarted as they landed) are
 // found within a sweep: every 20 s, those at least 10 s old (accept-upload.ts).
-const sourceExists = (videoId: string) => client.statObject(config.minio.bucket, videoKeys.source(videoId)).then(() => true, (err: { code?: string }) => {
-  if (err.code === 'NotFound' || err.code === 'NoSuchKey') return false;
-  throw err;
-});
+const sourceExists = async (videoId: string) => (await statIfExists(client, config.minio.bucket, videoKeys.source(videoId))) !== undefined;
 const sweep = () => sweepMissedUploads({ videos, sourceExists, acceptUpload, logger, graceSeconds: 10, expirySeconds: config.uploadExpirySeconds })
   .catch((err: unknown) => logger.warn({ err }, 'the sweep for uploads without their event did not finish'));
 setInterval(sweep, 20_000).unref();

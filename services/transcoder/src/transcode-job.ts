@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'minio';
+import { statIfExists } from '@vidgate/common/minio-store';
 import type { TranscoderConfig } from './transcoder-config.ts';
 import type { Logger } from '@vidgate/common/logger';
 import { endedWithoutSource, videoKeys, type Video } from '@vidgate/common/video';
@@ -59,10 +60,8 @@ export function createTranscodeJob(deps: TranscodeDeps) {
     const { videoId } = job.lease;
     const video = await videos.get(videoId);
     const sourceKey = videoKeys.source(videoId);
-    const stat = await client.statObject(bucket, sourceKey).catch((err: { code?: string }) => {
-      if (err.code === 'NotFound' || err.code === 'NoSuchKey') return undefined;
-      throw err; // storage trouble: the attempt fails and the job is retried
-    });
+    // Storage trouble throws: the attempt fails and the job is retried.
+    const stat = await statIfExists(client, bucket, sourceKey);
     // Only an open upload is transcoded: a repeated event, a cancelled upload or a
     // stale upload URL used again after publishing start nothing.
     if (!video || !stat || (video.status !== 'uploading' && video.status !== 'processing')) {
