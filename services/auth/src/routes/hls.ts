@@ -42,7 +42,7 @@ export function hlsRoutes(deps: { config: AuthConfig; signer: UrlSigner; videos:
   const router = Router();
   router.get('/v1/hls/:id/*rest', async (req, res) => {
     const id = req.params.id as string;
-    assertSignedRequest(req, signer, 'playlist');
+    assertSignedRequest(req, res, signer, 'playlist');
     const relative = req.path.slice(`${HLS_PREFIX}${id}/`.length);
     if (!relative.endsWith('.m3u8')) throw new AppError('not_found', 'only playlists are served here; media comes from /media/');
 

@@ -25,7 +25,7 @@ export function storyboardRoutes(deps: { config: AuthConfig; signer: UrlSigner; 
   const router = Router();
   router.get('/v1/storyboards/:id.vtt', async (req, res) => {
     const id = req.params.id as string;
-    assertSignedRequest(req, signer, 'storyboard');
+    assertSignedRequest(req, res, signer, 'storyboard');
 
     const video = await videos.get(id);
     if (!video || video.status !== 'ready') throw new AppError('video_not_found', `no playable video ${id}`);
